@@ -1,0 +1,1 @@
+"""Craving Companion: the Telegram side (wiring, handlers, keyboards, scheduler, CLI)."""

@@ -1,0 +1,105 @@
+"""Command line: `craving-companion run | chat | migrate | rotate-key`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+from content import ContentError
+from storage.crypto import DataKeyError
+from storage.db import DatabaseError
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="craving-companion",
+        description="A Telegram bot that stays with a person in recovery through a craving.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)",
+                   description="Run the bot against TELEGRAM_API_BASE_URL with long polling. "
+                   "Migrations are applied first.")
+    chat = sub.add_parser("chat", help="try the bot in this terminal, no token or network",
+                          description="A local console chat with the real bot, in process. "
+                          "Type text or /commands; type a number to tap a button; /quit ends.")
+    chat.add_argument("--database", default=None,
+                      help="SQLite file to keep the chat in (default: data/chat.sqlite3)")
+    chat.add_argument("--user-id", type=int, default=1001, help="your pretend Telegram id")
+    sub.add_parser("migrate", help="apply database migrations and exit",
+                   description="Apply all database migrations to DATABASE_URL and exit.")
+    sub.add_parser("rotate-key", help="re-encrypt stored text with the first DATA_KEY",
+                   description="Re-encrypt every encrypted field with the first key in DATA_KEY "
+                   "(list the new key first, the old one after it, comma-separated).")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"craving-companion: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def _migrate(settings: Settings) -> None:
+    from bot.app import open_database
+
+    db = open_database(settings)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+
+
+def _run(settings: Settings) -> None:
+    from bot.app import build_application
+
+    token = settings.require_token()
+    asyncio.run(_migrate(settings))
+    app = build_application(settings, token)
+    log.info("starting long polling")
+    app.run_polling(allowed_updates=None, drop_pending_updates=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        overrides = {}
+        if args.command == "chat":
+            overrides["database_url"] = (
+                f"sqlite+aiosqlite:///{args.database}" if args.database
+                else "sqlite+aiosqlite:///data/chat.sqlite3"
+            )
+        settings = load_settings(**overrides)
+        secrets = [settings.telegram_bot_token.get_secret_value()] if (
+            settings.telegram_bot_token) else []
+        configure_logging(settings.log_level if args.command != "chat" else "WARNING", secrets)
+        if args.command == "run":
+            _run(settings)
+        elif args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            print("craving-companion: database is up to date")
+        elif args.command == "rotate-key":
+            from bot.app import open_database
+            from storage.rotate import rotate_keys
+
+            count = asyncio.run(rotate_keys(open_database(settings)))
+            print(f"craving-companion: re-encrypted {count} fields with the first key")
+        elif args.command == "chat":
+            from bot.chat import run_chat
+
+            asyncio.run(run_chat(settings, args.user_id))
+    except (ConfigError, DatabaseError, DataKeyError, ContentError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""`craving-companion chat`: the real bot in this terminal, with no token and no network.
+
+The same Application runs in process against the fake Bot API transport and a local
+SQLite file. Bot messages are printed with numbered buttons; type text, a /command,
+a button's number (1, 2, …) or a keyboard key (k1, k2, …).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from typing import Any
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.fake_api import EDIT_METHODS, SEND_METHODS, Call, FakeBotApi, FakeRequest
+from bot.local_driver import Button, Person
+
+FAKE_TOKEN = "1000000:local-console-chat-not-a-real-token"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleChat:
+    def __init__(self, api: FakeBotApi, person: Person, out: Any = sys.stdout) -> None:
+        self.api, self.person, self.out = api, person, out
+        self.numbered: list[Button] = []
+        self.keyboard: list[str] = []
+        api.listeners.append(self.on_call)
+
+    def on_call(self, call: Call) -> None:
+        chat = call.params.get("chat_id")
+        if chat is None or int(chat) != self.person.user_id or not isinstance(call.result, dict):
+            return
+        if call.method not in SEND_METHODS and call.method not in EDIT_METHODS:
+            return
+        msg = call.result
+        prefix = "bot (edited)> " if call.method in EDIT_METHODS else "bot> "
+        body = msg.get("text") or msg.get("caption") or ""
+        if call.method == "sendPhoto":
+            body = f"[photo] {body}"
+        elif call.method == "sendDocument":
+            body = f"[file {msg.get('document', {}).get('file_name', '')}] {body}"
+        elif call.method == "sendContact":
+            card = f"{call.params.get('first_name')} {call.params.get('phone_number')}"
+            body = f"[contact card: {card}]"
+        print(prefix + plain(str(body)).replace("\n", "\n     "), file=self.out)
+        for button in self.person.buttons(msg):
+            self.numbered.append(button)
+            where = f" -> {button.url}" if button.url else ""
+            print(f"     [{len(self.numbered)}] {button.label}{where}", file=self.out)
+        keyboard = self.person.keyboard()
+        if keyboard != self.keyboard:
+            self.keyboard = keyboard
+            if keyboard:
+                keys = "  ".join(f"[k{i}] {label}" for i, label in enumerate(keyboard, 1))
+                print(f"     keyboard: {keys}", file=self.out)
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Act on one typed line; False when the person wants to quit."""
+        line = line.strip()
+        if line in ("/quit", "/exit"):
+            return False
+        if not line:
+            return True
+        buttons, self.numbered = self.numbered, []
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            chosen = buttons[int(line) - 1]
+            if chosen.callback_data and chosen.message is not None:
+                await self.person.press(chosen.callback_data, chosen.message)
+            else:
+                print(f"     (that button opens {chosen.url})", file=self.out)
+                self.numbered = buttons
+            return True
+        if re.fullmatch(r"k\d+", line) and 1 <= int(line[1:]) <= len(self.keyboard):
+            await self.person.send(self.keyboard[int(line[1:]) - 1])
+            return True
+        await self.person.send(line)
+        return True
+
+
+async def run_chat(settings: Settings, user_id: int) -> None:
+    api = FakeBotApi()
+    app = build_application(settings, FAKE_TOKEN, request=FakeRequest(api))
+    services = app.bot_data["services"]
+    await services.db.migrate()
+    person = Person(app, api, user_id)
+    console = ConsoleChat(api, person)
+    print("Craving Companion, local chat. Nothing leaves this computer.\n"
+          "Type a message or /start. Numbers tap buttons, k1.. tap the keyboard, /quit ends.\n")
+    async with app:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        try:
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "you> ")
+                except EOFError:
+                    break
+                if not await console.handle(line):
+                    break
+                await asyncio.sleep(0)
+        finally:
+            await app.stop()
+            await services.db.dispose()

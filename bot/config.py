@@ -1,0 +1,149 @@
+"""Settings from the environment (and an optional `.env`), validated once at start."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/companion.sqlite3"
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
+                  "postgres": "postgresql+asyncpg"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    database_url: str = DEFAULT_DATABASE_URL
+    data_key: SecretStr | None = None
+    default_timezone: str = "UTC"
+    default_country: str = "US"
+    log_level: str = "INFO"
+    follow_up_minutes: float = Field(default=15.0, gt=0, le=240)
+    tick_seconds: float = Field(default=10.0, gt=0, le=30)
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL; use e.g. sqlite+aiosqlite:///data/companion.sqlite3 "
+                "or postgresql+asyncpg://user@host/db"
+            ) from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"uses '{backend}'; only sqlite and postgresql are supported")
+        driver = _ASYNC_DRIVERS["postgresql" if backend == "postgresql" else "sqlite"]
+        if url.drivername != driver:
+            url = url.set(drivername=driver)
+        if backend == "sqlite" and not url.database:
+            raise ValueError("needs a file path, e.g. sqlite+aiosqlite:///data/companion.sqlite3")
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not an IANA time zone; use e.g. Europe/Berlin or UTC") from None
+        return value
+
+    @field_validator("default_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError("must be a two-letter country code, e.g. US, CA, GB, AU, DE")
+        return value.upper()
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def data_dir(self) -> Path:
+        """Where generated files (the data key, the default SQLite file) live."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).expanduser().resolve().parent
+        return Path("data").resolve()
+
+    def require_token(self) -> str:
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and set it in the "
+                "environment or .env (or try the bot without one: craving-companion chat)"
+            )
+        token = self.telegram_bot_token.get_secret_value().strip()
+        if not _TOKEN_RE.match(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC...); "
+                "copy it again from @BotFather"
+            )
+        return token
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning a validation failure into one ConfigError line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "setting"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{field.upper()} {message}") from None
+
+
+class RedactingFormatter(logging.Formatter):
+    """Last line of defence: secrets never reach a log line, whatever a library logs."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure_logging(level: str, secrets: list[str] | None = None) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                            secrets or []))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # httpx logs request URLs, which contain the bot token; PTB's debug lines quote the
+    # parameters of every call (message texts, callback data). Neither is ours to log.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if logging.getLevelName(level) < logging.INFO:
+        for name in ("telegram", "apscheduler", "aiosqlite", "asyncio", "sqlalchemy"):
+            logging.getLogger(name).setLevel(logging.INFO)

@@ -1,0 +1,225 @@
+"""A fake Telegram Bot API, in process: records every call and answers with spec-valid JSON.
+
+Used by the local console chat (`craving-companion chat`), by the tests and by benchmarks.
+`FakeRequest` plugs it into python-telegram-bot as the HTTP transport, so the real
+`Application`, handlers and `Bot` run unchanged; nothing leaves the process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000000001
+BOT_USERNAME = "craving_companion_bot"
+
+SEND_METHODS = {
+    "sendMessage", "sendPhoto", "sendDocument", "sendContact", "sendLocation", "sendVoice",
+    "sendAnimation", "sendSticker", "sendVideo", "sendAudio",
+}
+EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+TRUE_METHODS = {
+    "setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook", "answerCallbackQuery",
+    "leaveChat", "deleteMessage", "sendChatAction", "setChatMenuButton", "setMyDescription",
+    "setMyShortDescription", "close", "logOut",
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    times: int | None
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeBotApi:
+    """The server side of the fake: state, recorded calls, injected faults."""
+
+    bot_id: int = BOT_ID
+    username: str = BOT_USERNAME
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)
+    blocked_chats: set[int] = field(default_factory=set)
+    _ids: dict[int, itertools.count[int]] = field(default_factory=dict)
+    _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+    # --- faults ---------------------------------------------------------------------------
+    def fail(self, method: str, *, status: int = 400, description: str = "Bad Request: rejected",
+             times: int | None = None, retry_after: int | None = None) -> None:
+        self.faults[method] = Fault(status, description, times, retry_after)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    # --- objects ----------------------------------------------------------------------------
+    @property
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Craving Companion",
+                "username": self.username, "can_join_groups": False,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    @staticmethod
+    def chat(chat_id: int) -> dict[str, Any]:
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": f"Person{chat_id}"}
+        return {"id": chat_id, "type": "supergroup", "title": "A group"}
+
+    def _next_id(self, chat_id: int) -> int:
+        return next(self._ids.setdefault(chat_id, itertools.count(1)))
+
+    def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        msg: dict[str, Any] = {"message_id": self._next_id(chat_id), "date": int(time.time()),
+                               "chat": self.chat(chat_id), "from": self.bot_user}
+        if method == "sendMessage":
+            msg["text"] = params["text"]
+        elif method == "sendPhoto":
+            msg["photo"] = [{"file_id": f"photo-{next(self._file_ids)}",
+                             "file_unique_id": f"u{chat_id}p{msg['message_id']}",
+                             "width": 640, "height": 480}]
+        elif method == "sendDocument":
+            msg["document"] = {"file_id": f"doc-{next(self._file_ids)}",
+                               "file_unique_id": f"u{chat_id}d{msg['message_id']}",
+                               "file_name": str(params.get("filename", "file"))}
+        elif method == "sendContact":
+            msg["contact"] = {"phone_number": params["phone_number"],
+                              "first_name": params["first_name"]}
+        elif method == "sendLocation":
+            msg["location"] = {"latitude": params["latitude"], "longitude": params["longitude"]}
+        if params.get("caption"):
+            msg["caption"] = params["caption"]
+        if isinstance(params.get("reply_markup"), dict):
+            msg["reply_markup"] = params["reply_markup"]
+        msg["_method"] = method
+        msg["_params"] = params
+        self.messages[(chat_id, msg["message_id"])] = msg
+        return msg
+
+    @staticmethod
+    def public(msg: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in msg.items() if not k.startswith("_")}
+        markup = out.get("reply_markup")
+        if markup is not None and "inline_keyboard" not in markup:
+            out.pop("reply_markup")  # Telegram returns only inline keyboards on messages
+        return out
+
+    # --- dispatch ---------------------------------------------------------------------------
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        fault = self.faults.get(method)
+        if fault is not None:
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    del self.faults[method]
+            body: dict[str, Any] = {"ok": False, "error_code": fault.status,
+                                    "description": fault.description}
+            if fault.retry_after is not None:
+                body["parameters"] = {"retry_after": fault.retry_after}
+            self._record(Call(method, params, body))
+            return fault.status, body
+        chat_id = params.get("chat_id")
+        if chat_id is not None and int(chat_id) in self.blocked_chats and (
+            method in SEND_METHODS or method in EDIT_METHODS
+        ):
+            body = {"ok": False, "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user"}
+            self._record(Call(method, params, body))
+            return 403, body
+        result = self._result(method, params)
+        if result is None:
+            body = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+            self._record(Call(method, params, body))
+            return 404, body
+        self._record(Call(method, params, result))
+        return 200, {"ok": True, "result": self.public(result) if isinstance(result, dict)
+                     and "_method" in result else result}
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return self.bot_user
+        if method in SEND_METHODS:
+            return self._message(method, params)
+        if method in EDIT_METHODS:
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            msg = self.messages.get(key)
+            if msg is None:
+                return {"_error": True}
+            if method == "editMessageText":
+                msg["text"] = params["text"]
+            if method == "editMessageCaption":
+                msg["caption"] = params.get("caption")
+            if "reply_markup" in params:
+                msg["reply_markup"] = params["reply_markup"]
+            else:
+                msg.pop("reply_markup", None)
+            msg["edit_date"] = int(time.time())
+            return msg
+        if method in TRUE_METHODS:
+            return True
+        if method == "getUpdates":
+            out, self.updates = self.updates, []
+            return out
+        if method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        if method == "getChat":
+            return self.chat(int(params["chat_id"]))
+        if method == "getFile":
+            return {"file_id": params["file_id"], "file_unique_id": "f", "file_path": "x.jpg"}
+        return None
+
+    # --- reading what a chat shows ------------------------------------------------------------
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for (cid, _), m in sorted(self.messages.items()) if cid == chat_id]
+
+
+class FakeRequest(BaseRequest):
+    """python-telegram-bot transport that answers from a FakeBotApi instead of the network."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None,
+                         connect_timeout: Any = None, pool_timeout: Any = None,
+                         ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        status, body = self.api.handle(endpoint, params)
+        if body.get("ok") and isinstance(body.get("result"), dict) and body["result"].get("_error"):
+            status = 400
+            body = {"ok": False, "error_code": 400,
+                    "description": "Bad Request: message to edit not found"}
+        return status, json.dumps(body).encode()

@@ -1,0 +1,78 @@
+"""Small helpers every feature uses: who is this, which texts, answer and reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import CallbackQuery, Message, ReplyKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.services import Services, services
+from content import Catalog
+from storage.models import User
+from storage.repositories import users
+
+Context = ContextTypes.DEFAULT_TYPE
+Markup = Any
+
+
+async def load_user(context: Context, user_id: int) -> User | None:
+    async with services(context).db.session() as s:
+        return await users.get(s, user_id)
+
+
+def catalog(context: Context, user: User | None = None, update: Update | None = None) -> Catalog:
+    locale = user.locale if user is not None else None
+    if locale is None and update is not None and update.effective_user is not None:
+        locale = update.effective_user.language_code
+    return services(context).catalog(locale)
+
+
+def svc(context: Context) -> Services:
+    return services(context)
+
+
+async def send(context: Context, chat_id: int, text: str, markup: Markup = None) -> Message:
+    return await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def reply(update: Update, context: Context, text: str, markup: Markup = None) -> Message:
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def edit_or_send(update: Update, context: Context, text: str, markup: Markup = None,
+                       ) -> Message | bool:
+    """Edit the message a button sits on; send anew when it can't be edited."""
+    query = update.callback_query
+    if query is not None and query.message is not None and not isinstance(
+        markup, ReplyKeyboardMarkup
+    ):
+        try:
+            return await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+    return await reply(update, context, text, markup)
+
+
+async def button_invalid(query: CallbackQuery, t: Catalog) -> None:
+    """Stale or forged buttons: say so politely and change nothing."""
+    await query.answer(t.t("common.button_invalid"), show_alert=False)
+
+
+def user_id_of(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def clean_text(raw: str | None, limit: int) -> tuple[str | None, str | None]:
+    """(text, None) when acceptable, else (None, content key of the problem)."""
+    text = " ".join((raw or "").split())
+    if not text:
+        return None, "common.empty_text"
+    if len(text) > limit:
+        return None, "common.too_long"
+    return text, None

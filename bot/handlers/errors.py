@@ -1,0 +1,31 @@
+"""The last resort: log the fault without any user content, tell the person briefly."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Chat, Update
+from telegram.error import TelegramError
+
+from bot.handlers.common import Context, catalog
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    err = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    # Exception messages can quote user input, so log the type and frames only.
+    frames = "".join(traceback.format_tb(err.__traceback__)) if err is not None else ""
+    log.error("update %s failed with %s\n%s", update_id, type(err).__name__, frames)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != Chat.PRIVATE:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, catalog(context).t("common.error"))
+    except TelegramError as exc:
+        log.warning("could not tell the person about the error: %s", type(exc).__name__)

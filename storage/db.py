@@ -1,0 +1,112 @@
+"""Engine, sessions, migrations at start, and the data-key check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.crypto import FieldCipher, set_cipher
+from storage.models import Meta
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = str(Path(__file__).with_name("migrations"))
+_KEY_CHECK = "key-check"
+_KEY_CHECK_VALUE = "craving-companion"
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or prepared; the message says what to check."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class Database:
+    """One engine per process; `session()` is one unit of work that commits on success."""
+
+    def __init__(self, url: str, cipher: FieldCipher, *, echo: bool = False,
+                 search_path: str | None = None) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            if search_path:  # tests isolate themselves in a schema of their own
+                kwargs["connect_args"] = {"server_settings": {"search_path": search_path}}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.cipher = cipher
+        set_cipher(cipher)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def migrate(self) -> None:
+        """Apply every migration not yet applied (all branch heads)."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(
+                    lambda sync_conn: command.upgrade(alembic_config(sync_conn), "heads")
+                )
+        except (OSError, ConnectionError) as exc:
+            raise DatabaseError(f"DATABASE_URL cannot be reached: {type(exc).__name__}") from None
+        except Exception as exc:
+            if type(exc).__module__.startswith(("asyncpg", "sqlite3", "sqlalchemy")):
+                raise DatabaseError(
+                    f"DATABASE_URL cannot be opened or migrated: {type(exc).__name__}"
+                ) from None
+            raise
+        await self._check_key()
+
+    async def _check_key(self) -> None:
+        async with self.session() as s:
+            row = await s.scalar(select(Meta).where(Meta.key == _KEY_CHECK))
+            if row is None:
+                s.add(Meta(key=_KEY_CHECK, value=_KEY_CHECK_VALUE))
+            # reading `value` decrypts it; a wrong key raises DataKeyError here
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,107 @@
+"""Typed ORM models. Times are aware UTC; free text is encrypted at rest."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import EncryptedJSON, EncryptedText, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    """A person who consented. Telegram user id; in a private chat it is also the chat id."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    country: Mapped[str | None] = mapped_column(String(2))
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    recovery_start: Mapped[date | None] = mapped_column(Date)
+
+
+class PendingInput(Base):
+    """What the bot is waiting for this person to type (survives restarts)."""
+
+    __tablename__ = "pending_inputs"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Plan(Base):
+    """An if-then plan: if <situation> then <action>."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    trigger: Mapped[str | None] = mapped_column(String(20))
+    situation: Mapped[str] = mapped_column(EncryptedText)
+    action: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Reason(Base):
+    """A reason for recovery: text, or a photo kept by its Telegram file id."""
+
+    __tablename__ = "reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str | None] = mapped_column(EncryptedText)
+    photo_file_id: Mapped[str | None] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CravingEpisode(Base):
+    """One craving, from the first tap to its follow-up."""
+
+    __tablename__ = "craving_episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    intensity_start: Mapped[int | None] = mapped_column(Integer)
+    intensity_end: Mapped[int | None] = mapped_column(Integer)
+    trigger: Mapped[str | None] = mapped_column(String(20))
+    plan_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("plans.id", ondelete="SET NULL")
+    )
+    tried: Mapped[list[str]] = mapped_column(JSON, default=list)
+    helped: Mapped[str | None] = mapped_column(String(20))
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Meta(Base):
+    """Small key/value facts about the database itself (e.g. the key check)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(EncryptedText)
