@@ -87,7 +87,7 @@ def test_no_bot_text_uses_words_ruled_out_by_content_md() -> None:
     t = load().default
     offenders = []
     for key, value in t.entries.items():
-        if key.startswith("intents.") or not isinstance(value, str | list):
+        if key.startswith("intents") or not isinstance(value, str | list):
             continue
         texts = value if isinstance(value, list) else [value]
         for text in texts:
