@@ -19,12 +19,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import scheduler
+from bot import exercises, scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, gate, onboarding, plans, reasons
+from bot.handlers import craving, errors, gate, onboarding, pacer, plans, reasons, support
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
+from bot.pacing import JobQueueSteps, ManualSteps, StepScheduler
 from bot.services import KEY, Services
 from bot.update_processor import PerUserUpdateProcessor
 from content import Texts
@@ -34,7 +35,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ["craving", "plans", "plan", "reasons", "breathe", "helpnow", "help", "start",
+COMMANDS = ["craving", "alert", "plans", "plan", "reasons", "breathe", "helpnow", "help", "start",
             "cancel"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -95,13 +96,18 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
         builder = builder.job_queue(None)
     app = builder.build()
     app.bot_data["use_job_queue"] = job_queue
+    steps: StepScheduler = JobQueueSteps(app) if job_queue else ManualSteps()
     app.bot_data[KEY] = Services(settings=settings, db=db, texts=texts,
-                                 clock=clock or SystemClock())
+                                 clock=clock or SystemClock(), steps=steps)
+    exercises.load(texts.default)  # malformed exercises stop start-up, not a craving
     router = TextRouter()
     app.bot_data[ROUTER_KEY] = router
 
-    app.add_handler(TypeHandler(object, gate.private_only), group=-1)
+    app.add_handler(TypeHandler(object, gate.private_only), group=-2)
+    pacer.register(app)
     onboarding.register(app)
+    craving.register(app, router)
+    support.register(app)
     plans.register(app, router)
     reasons.register(app, router)
     app.add_handler(MessageHandler(

@@ -4,8 +4,9 @@ Phrases come from `content/` (one YAML file per intent family). A phrase is a se
 words; in a message its words must appear in order, with at most `gap` other words
 between them. Each word tolerates small typos (one edit for words of five letters or
 more), `*` at a word's end matches any ending (`crav*`), and `?` marks an optional word.
-Repeated letters are squeezed ("soooo" -> "soo") and apostrophes dropped ("i'm" -> "im")
-before matching. A negation word shortly before a match cancels it when the set says so.
+Repeated letters are squeezed on both sides ("craaaving" and "craving" -> "craving",
+"need" -> "ned") and apostrophes dropped ("i'm" -> "im") before matching. A negation word
+shortly before a match cancels it when the set says so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _NON_WORD = re.compile(r"[^\w\s*?]+", re.UNICODE)
-_SQUEEZE = re.compile(r"(\w)\1{2,}")
+_SQUEEZE = re.compile(r"(\w)\1+")
 
 DEFAULT_NEGATIONS = ("not", "no", "dont", "didnt", "never", "isnt", "arent", "wasnt",
                      "without", "nothing", "nope", "doesnt", "havent", "hasnt", "wont", "aint")
@@ -31,7 +32,7 @@ def normalize(text: str) -> list[str]:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("'", "")
     text = _NON_WORD.sub(" ", text.replace("*", " ").replace("?", " "))
-    text = _SQUEEZE.sub(r"\1\1", text)
+    text = _SQUEEZE.sub(r"\1", text)
     return text.split()
 
 
@@ -48,7 +49,7 @@ def _parse_phrase(phrase: str) -> tuple[Word, ...]:
         optional = raw.endswith("?")
         raw = raw.rstrip("?")
         prefix = raw.endswith("*")
-        raw = _SQUEEZE.sub(r"\1\1", raw.rstrip("*"))
+        raw = _SQUEEZE.sub(r"\1", raw.rstrip("*"))
         if raw:
             words.append(Word(raw, prefix, optional))
     return tuple(words)
@@ -76,36 +77,74 @@ def _within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1:]
 
 
-def word_matches(pattern: Word, token: str) -> bool:
+def word_matches(pattern: Word, token: str, *, short_typos: bool = False) -> bool:
+    """Exact, or one edit away for longer words (and for short ones inside a phrase)."""
+    size = len(pattern.text)
     if pattern.prefix:
         if token.startswith(pattern.text):
             return True
-        stem = token[: len(pattern.text)]
-        return len(pattern.text) >= 5 and _within_one_edit(pattern.text, stem)
+        tolerant = size >= 5 or (size >= 4 and len(token) >= size + 2)
+        return tolerant and _within_one_edit(pattern.text, token[:size])
     if token == pattern.text:
         return True
-    return len(pattern.text) >= 5 and _within_one_edit(pattern.text, token)
+    return (size >= 5 or (short_typos and size >= 3)) and _within_one_edit(pattern.text, token)
 
 
-def _find(words: Sequence[Word], tokens: Sequence[str], gap: int) -> int | None:
-    """Index of the token where the phrase starts, or None."""
-    if not any(not w.optional for w in words):
+@dataclass(frozen=True)
+class _Compiled:
+    """Phrases as indices into one vocabulary of pattern words, so each distinct token is
+    compared with each pattern word once (and the answer cached), not once per phrase."""
+
+    vocab: tuple[Word, ...]
+    phrases: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def build(cls, phrases: Iterable[tuple[Word, ...]]) -> _Compiled:
+        vocab: dict[Word, int] = {}
+        out = []
+        for phrase in phrases:
+            out.append(tuple(vocab.setdefault(w, len(vocab)) for w in phrase))
+        return cls(tuple(vocab), tuple(out))
+
+
+class _Matcher:
+    def __init__(self, compiled: _Compiled) -> None:
+        self.c = compiled
+        self._cache: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+
+    def word_sets(self, token: str) -> tuple[frozenset[int], frozenset[int]]:
+        """(pattern words matching `token` strictly, and with short-word typos allowed)."""
+        hit = self._cache.get(token)
+        if hit is None:
+            strict = frozenset(i for i, w in enumerate(self.c.vocab) if word_matches(w, token))
+            loose = frozenset(i for i, w in enumerate(self.c.vocab)
+                              if i in strict or word_matches(w, token, short_typos=True))
+            hit = (strict, loose)
+            if len(self._cache) < 50_000:
+                self._cache[token] = hit
+        return hit
+
+    def find(self, phrase: tuple[int, ...], sets: Sequence[tuple[frozenset[int], frozenset[int]]],
+             gap: int, start_at: int = 0) -> int | None:
+        """Index of the token where the phrase starts (at or after start_at), or None."""
+        vocab = self.c.vocab
+        if all(vocab[i].optional for i in phrase):
+            return None
+        for start in range(start_at, len(sets)):
+            if self._rest(phrase, sets, start, 1, gap):
+                return start
         return None
-    for start in range(len(tokens)):
-        if _rest(words, tokens, start, 1, gap):
-            return start
-    return None
 
-
-def _rest(words: Sequence[Word], tokens: Sequence[str], pos: int, span: int, gap: int) -> bool:
-    """Do `words` match in order from `pos`, the first within `span` tokens of it?"""
-    if not words:
-        return True
-    word = words[0]
-    for i in range(pos, min(len(tokens), pos + span)):
-        if word_matches(word, tokens[i]) and _rest(words[1:], tokens, i + 1, gap + 1, gap):
+    def _rest(self, phrase: tuple[int, ...], sets: Sequence[tuple[frozenset[int], frozenset[int]]],
+              pos: int, span: int, gap: int) -> bool:
+        if not phrase:
             return True
-    return word.optional and _rest(words[1:], tokens, pos, span, gap)
+        word = phrase[0]
+        for i in range(pos, min(len(sets), pos + span)):
+            if word in sets[i][1 if span > 1 else 0] and self._rest(phrase[1:], sets, i + 1,
+                                                                     gap + 1, gap):
+                return True
+        return self.c.vocab[word].optional and self._rest(phrase[1:], sets, pos, span, gap)
 
 
 @dataclass(frozen=True)
@@ -115,9 +154,17 @@ class PhraseSet:
     phrases: tuple[tuple[Word, ...], ...]
     exclude: tuple[tuple[Word, ...], ...] = ()
     negatable: bool = True
-    negations: frozenset[str] = field(default_factory=lambda: frozenset(DEFAULT_NEGATIONS))
+    negations: frozenset[str] = field(
+        default_factory=lambda: frozenset(normalize(" ".join(DEFAULT_NEGATIONS))))
     gap: int = 2
     window: int = 3
+    _matcher: _Matcher = field(init=False, repr=False, compare=False)
+    _n_phrases: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_matcher",
+                           _Matcher(_Compiled.build([*self.phrases, *self.exclude])))
+        object.__setattr__(self, "_n_phrases", len(self.phrases))
 
     @classmethod
     def from_content(cls, raw: Mapping[str, Any]) -> PhraseSet:
@@ -125,8 +172,7 @@ class PhraseSet:
             phrases=tuple(_parse_phrase(p) for p in raw.get("phrases", [])),
             exclude=tuple(_parse_phrase(p) for p in raw.get("exclude", [])),
             negatable=bool(raw.get("negatable", True)),
-            negations=frozenset(w.replace("'", "") for w in raw.get("negations",
-                                                                    DEFAULT_NEGATIONS)),
+            negations=frozenset(normalize(" ".join(raw.get("negations", DEFAULT_NEGATIONS)))),
             gap=int(raw.get("gap", 2)),
             window=int(raw.get("window", 3)),
         )
@@ -135,15 +181,22 @@ class PhraseSet:
         return self.match_tokens(normalize(text))
 
     def match_tokens(self, tokens: Sequence[str]) -> bool:
-        if any(_find(p, tokens, self.gap) is not None for p in self.exclude):
+        m = self._matcher
+        sets = [m.word_sets(t) for t in tokens]
+        compiled = m.c.phrases
+        seen = frozenset().union(*(s[0] for s in sets))
+        # a phrase can only match when its first required word matches some token
+        candidates = [i for i, p in enumerate(compiled) if m.c.vocab[p[0]].optional
+                      or p[0] in seen]
+        if any(m.find(compiled[i], sets, self.gap) is not None for i in candidates
+               if i >= self._n_phrases):
             return False
-        for phrase in self.phrases:
-            start = _find(phrase, tokens, self.gap)
+        for phrase in (compiled[i] for i in candidates if i < self._n_phrases):
+            start = m.find(phrase, sets, self.gap)
             while start is not None:
                 if not (self.negatable and self._negated(tokens, start)):
                     return True
-                rest = _find(phrase, tokens[start + 1:], self.gap)
-                start = None if rest is None else start + 1 + rest
+                start = m.find(phrase, sets, self.gap, start + 1)
         return False
 
     def _negated(self, tokens: Sequence[str], start: int) -> bool:

@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.pacing import StepScheduler
 from content import Catalog, Texts
 from storage.db import Database
 
@@ -21,6 +22,7 @@ class Services:
     db: Database
     texts: Texts
     clock: Clock
+    steps: StepScheduler
 
     def catalog(self, locale: str | None = None) -> Catalog:
         return self.texts.get(locale)

@@ -85,7 +85,7 @@ def _leaf_strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _leaf_strings(item)]
     if isinstance(value, dict):
-        return []  # children are checked as their own keys
+        return [s for v in value.values() for s in _leaf_strings(v)]
     if isinstance(value, int | float | bool) or value is None:
         return []
     raise TypeError(f"unsupported value of type {type(value).__name__}")

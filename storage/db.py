@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,7 +60,9 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Sessions always end in commit or rollback, so the pool's extra ROLLBACK on
+        # return is a wasted round trip (a thread hop per session with aiosqlite).
+        kwargs: dict[str, Any] = {"echo": echo, "pool_reset_on_return": None}
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
             if search_path:  # tests isolate themselves in a schema of their own
@@ -68,13 +71,30 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+        self._holder: asyncio.Task[Any] | None = None
         self.cipher = cipher
         set_cipher(cipher)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
-            yield session
+        if self._write_lock is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        # SQLite has one writer at a time. Queueing units of work here avoids transactions
+        # colliding inside SQLite, where a read-then-write one fails with "database is
+        # locked" instead of waiting. A unit of work never opens another one inside it.
+        task = asyncio.current_task()
+        if self._holder is not None and self._holder is task:
+            raise RuntimeError("a database session was opened inside another one")
+        async with self._write_lock:
+            self._holder = task
+            try:
+                async with self.sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._holder = None
 
     async def migrate(self) -> None:
         """Apply every migration not yet applied (all branch heads)."""

@@ -105,6 +105,8 @@ class CravingEpisode(Base):
     helped: Mapped[str | None] = mapped_column(String(20))
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str | None] = mapped_column(String(10))
 
 
 class Meta(Base):
@@ -130,3 +132,19 @@ class UseEvent(Base):
     day: Mapped[date] = mapped_column(Date)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(20))
+
+
+# --- craving flow ---------------------------------------------------------------------------
+
+
+class Distraction(Base):
+    """Something this person likes to do to get their mind elsewhere."""
+
+    __tablename__ = "distractions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -54,6 +54,11 @@ async def show(update: Update, context: Context, user: User, *, manage: bool = T
     await reply(update, context, "\n".join(lines), inline(rows) if manage else None)
 
 
+async def has_reasons(context: Context, user: User) -> bool:
+    async with svc(context).db.session() as s:
+        return bool(await repo.list_for(s, user.id))
+
+
 async def reasons_command(update: Update, context: Context) -> None:
     user = await load_user(context, user_id_of(update))
     if user is None:
