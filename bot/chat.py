@@ -1,8 +1,9 @@
 """`craving-companion chat`: the real bot in this terminal, with no token and no network.
 
 The same Application runs in process against the fake Bot API transport and a local
-SQLite file. Bot messages are printed with numbered buttons; type text, a /command,
-a button's number (1, 2, …) or a keyboard key (k1, k2, …).
+SQLite file. Bot messages are printed with lettered buttons; type text, a /command,
+a button's letter (a, b, …), a button's exact label (e.g. 8 on a 0-10 scale), or a
+keyboard key (k1, k2, …).
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ from bot.local_driver import Button, Person
 
 FAKE_TOKEN = "1000000:local-console-chat-not-a-real-token"
 _TAG = re.compile(r"<[^>]+>")
+
+
+def _bare(label: str) -> str:
+    """A label without emoji and punctuation, for matching what a person types."""
+    return " ".join(re.sub(r"[^\w\s]", " ", label).split()).casefold()
+
+
+def letters(index: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa, …"""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(ord("a") + rem) + out
+    return out
 
 
 def plain(text: str) -> str:
@@ -50,10 +66,15 @@ class ConsoleChat:
             card = f"{call.params.get('first_name')} {call.params.get('phone_number')}"
             body = f"[contact card: {card}]"
         print(prefix + plain(str(body)).replace("\n", "\n     "), file=self.out)
-        for button in self.person.buttons(msg):
-            self.numbered.append(button)
-            where = f" -> {button.url}" if button.url else ""
-            print(f"     [{len(self.numbered)}] {button.label}{where}", file=self.out)
+        buttons = iter(self.person.buttons(msg))
+        for row in (msg.get("reply_markup") or {}).get("inline_keyboard", []):
+            shown = []
+            for _ in row:
+                button = next(buttons)
+                self.numbered.append(button)
+                where = f" -> {button.url}" if button.url else ""
+                shown.append(f"[{letters(len(self.numbered) - 1)}] {button.label}{where}")
+            print("     " + "   ".join(shown), file=self.out)
         keyboard = self.person.keyboard()
         if keyboard != self.keyboard:
             self.keyboard = keyboard
@@ -70,8 +91,10 @@ class ConsoleChat:
         if not line:
             return True
         buttons, self.numbered = self.numbered, []
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
-            chosen = buttons[int(line) - 1]
+        by_letter = {letters(i): b for i, b in enumerate(buttons)}
+        by_label = {_bare(b.label): b for b in reversed(buttons)}
+        chosen = by_letter.get(line.casefold()) or by_label.get(_bare(line))
+        if chosen is not None:
             if chosen.callback_data and chosen.message is not None:
                 await self.person.press(chosen.callback_data, chosen.message)
             else:
@@ -93,7 +116,8 @@ async def run_chat(settings: Settings, user_id: int) -> None:
     person = Person(app, api, user_id)
     console = ConsoleChat(api, person)
     print("Craving Companion, local chat. Nothing leaves this computer.\n"
-          "Type a message or /start. Numbers tap buttons, k1.. tap the keyboard, /quit ends.\n")
+          "Type a message or /start. A letter (a, b, …) or a button's label taps it;\n"
+          "k1, k2, … tap the keyboard; /quit ends.\n")
     async with app:
         if app.post_init is not None:
             await app.post_init(app)
