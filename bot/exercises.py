@@ -53,6 +53,13 @@ def _one(key: str, raw: Any) -> Exercise:
     return ex
 
 
+_loaded: dict[int, dict[str, Exercise]] = {}
+
+
 def load(t: Catalog) -> dict[str, Exercise]:
-    """All exercises in their content order."""
-    return {str(k): _one(str(k), t.raw(f"exercises.{k}")) for k in t.list("exercises.order")}
+    """All exercises in their content order (parsed once per catalog)."""
+    found = _loaded.get(id(t.entries))
+    if found is None:
+        found = {str(k): _one(str(k), t.raw(f"exercises.{k}")) for k in t.list("exercises.order")}
+        _loaded[id(t.entries)] = found
+    return found

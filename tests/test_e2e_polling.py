@@ -60,3 +60,42 @@ def test_run_answers_start_even_when_set_my_commands_is_rejected(server: LocalBo
     assert code == 0, output
     assert "could not set the command menu" in output
     assert TOKEN not in output and "What I store" not in output
+
+
+def reply_to(server: LocalBotApi, chat: int, since: int, containing: str = "") -> dict:
+    _, params = server.wait_for(
+        lambda m, p: m in ("sendMessage", "editMessageText")
+        and str(p.get("chat_id")) == str(chat) and containing in str(p.get("text", "")),
+        timeout=20, since=since)
+    return params
+
+
+@pytest.mark.slow
+def test_typed_input_survives_sigkill_of_the_process(server: LocalBotApi, tmp_path: Path) -> None:
+    proc = start_bot(server, tmp_path)
+    try:
+        server.wait_for("getUpdates", timeout=30)
+        since = len(server.calls)
+        server.push_text(77, "/start")
+        consent = reply_to(server, 77, since)
+        since = len(server.calls)
+        server.push_callback(77, "consent:yes", message_id=1)
+        reply_to(server, 77, since, "first if-then plan")
+        since = len(server.calls)
+        server.push_text(77, "/plan")
+        reply_to(server, 77, since, "step 1 of 2")
+        since = len(server.calls)
+        server.push_text(77, "I pass the old corner")
+        reply_to(server, 77, since, "then what will you do?")
+    finally:
+        proc.kill()  # SIGKILL: no shutdown, nothing flushed by the process itself
+        proc.communicate(timeout=20)
+    assert consent["text"]
+    proc = start_bot(server, tmp_path)
+    try:
+        since = len(server.calls)
+        server.push_text(77, "I call Sam")
+        reply_to(server, 77, since, "If I pass the old corner, then I call Sam.")
+    finally:
+        code, output = stop_bot(proc)
+    assert code == 0, output
