@@ -22,7 +22,7 @@ from telegram.request import BaseRequest
 from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, gate, onboarding, plans, reasons
+from bot.handlers import errors, gate, onboarding, plans, privacy, reasons, safety
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
 from bot.services import KEY, Services
@@ -35,7 +35,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 COMMANDS = ["craving", "plans", "plan", "reasons", "breathe", "helpnow", "help", "start",
-            "cancel"]
+            "cancel", "country", "discreet", "export", "delete"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -104,6 +104,8 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     onboarding.register(app)
     plans.register(app, router)
     reasons.register(app, router)
+    safety.register(app, router)
+    privacy.register(app, router)
     app.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         router.on_message,
