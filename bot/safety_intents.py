@@ -1,7 +1,8 @@
 """What a message means for safety: crisis, a slip that happened, or use about to happen.
 
 Pure: no Telegram, no database. Phrases come from `content/.../intents_safety.yaml` and
-are matched with `bot.intents.PhraseSet`; this module adds exact slang aliases, `{vocab}`
+are matched with `bot.intents.PhraseSet`; this module adds exact slang aliases, words that
+must match as written (no typo tolerance), `{vocab}`
 expansion, an end-of-clause marker `$`, and reading the day of a slip from the words
 ("last night" -> the day before).
 """
@@ -17,6 +18,7 @@ from typing import Any
 from bot.intents import PhraseSet, Word, normalize, word_matches
 
 END = "$"
+EXACT = "#"
 _CLAUSE = re.compile(r"[.!?;,\n]+")
 _VOCAB = re.compile(r"\{([a-z_]+)\}")
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a couple": 2}
@@ -57,15 +59,26 @@ def expand(phrase: str, vocab: Mapping[str, Sequence[str]]) -> list[str]:
     return out
 
 
-def _set(raw: Mapping[str, Any], vocab: Mapping[str, Sequence[str]]) -> PhraseSet:
-    phrases = [p for phrase in raw.get("phrases", []) for p in expand(phrase, vocab)]
-    exclude = [p for phrase in raw.get("exclude", []) for p in expand(phrase, vocab)]
-    return PhraseSet.from_content({**raw, "phrases": phrases, "exclude": exclude})
+def _exact(word: str, exact: frozenset[str]) -> str:
+    """Mark a word that must match exactly: the marked form has no typo neighbours."""
+    bare = word.rstrip("?")
+    return bare + EXACT + word[len(bare):] if bare in exact else word
+
+
+def _set(raw: Mapping[str, Any], vocab: Mapping[str, Sequence[str]],
+         exact: frozenset[str] = frozenset()) -> PhraseSet:
+    def prepare(key: str) -> list[str]:
+        out = [p for phrase in raw.get(key, []) for p in expand(phrase, vocab)]
+        return [" ".join(_exact(w, exact) for w in p.casefold().split()) for p in out]
+
+    return PhraseSet.from_content({**raw, "phrases": prepare("phrases"),
+                                   "exclude": prepare("exclude")})
 
 
 @dataclass(frozen=True)
 class SafetyDetector:
     aliases: Mapping[str, tuple[str, ...]]
+    exact: frozenset[str]
     suicide: tuple[PhraseSet, ...]
     self_harm: tuple[PhraseSet, ...]
     overdose: tuple[PhraseSet, ...]
@@ -77,15 +90,17 @@ class SafetyDetector:
         vocab = {k: [str(w) for w in v] for k, v in (raw.get("vocab") or {}).items()}
         aliases = {str(k).casefold(): tuple(str(v).split())
                    for k, v in (raw.get("aliases") or {}).items()}
-        overdose = tuple(_set(raw[k], vocab) for k in raw
+        exact = frozenset(str(w).casefold() for w in raw.get("exact") or [])
+        overdose = tuple(_set(raw[k], vocab, exact) for k in raw
                          if k.startswith("crisis_overdose"))
         return cls(
             aliases=aliases,
-            suicide=(_set(raw["crisis_suicide"], vocab),),
-            self_harm=(_set(raw["crisis_self_harm"], vocab),),
+            exact=exact,
+            suicide=(_set(raw["crisis_suicide"], vocab, exact),),
+            self_harm=(_set(raw["crisis_self_harm"], vocab, exact),),
             overdose=overdose,
-            slip=_set(raw["slip"], vocab),
-            about_to_use=_set(raw["about_to_use"], vocab),
+            slip=_set(raw["slip"], vocab, exact),
+            about_to_use=_set(raw["about_to_use"], vocab, exact),
         )
 
     # --- tokens -------------------------------------------------------------------------------
@@ -93,7 +108,7 @@ class SafetyDetector:
         out: list[str] = []
         for token in normalize(text):
             out.extend(self.aliases.get(token, (token,)))
-        return out
+        return [t + EXACT if t in self.exact else t for t in out]
 
     def clauses(self, text: str) -> list[list[str]]:
         """Each clause's tokens with the end marker, then the whole text's."""

@@ -20,9 +20,12 @@ def lines_block(t: Catalog, c: CountryLines) -> str:
     return "\n".join(out)
 
 
-def crisis_message(t: Catalog, c: CountryLines, *, opening: str = "safety.crisis_open",
-                   craving_hint: bool = False) -> str:
-    parts = [t.t(opening), lines_block(t, c), t.t("safety.crisis_close", emergency=c.emergency)]
+def crisis_message(t: Catalog, c: CountryLines, *, talk: bool, craving_hint: bool = False,
+                   ) -> str:
+    """`talk`: an answer to suicidal thoughts or self-harm; else the plain list (/helpnow)."""
+    opening, close = (("safety.crisis_open", "safety.crisis_close") if talk else
+                      ("safety.helpnow_open", "safety.helpnow_close"))
+    parts = [t.t(opening), lines_block(t, c), t.t(close, emergency=c.emergency)]
     if craving_hint:
         parts.append(t.t("safety.craving_hint"))
     return "\n\n".join(parts)

@@ -97,9 +97,8 @@ async def send_crisis(update: Update, context: Context, user: User | None,
     lines = lines_of(context, t, user)
     if crisis.overdose:  # the steps that save a life go first
         await reply(update, context, overdose_message(t, lines))
-    opening = "safety.crisis_open" if crisis.talk else "safety.helpnow_open"
     await reply(update, context,
-                crisis_message(t, lines, opening=opening, craving_hint=user is not None),
+                crisis_message(t, lines, talk=crisis.talk, craving_hint=user is not None),
                 crisis_buttons(t, user, overdose_shown=crisis.overdose))
     log.info("crisis answer sent")
 
