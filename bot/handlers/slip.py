@@ -52,6 +52,13 @@ def _recorded_text(t: Catalog, slip: Slip, *, already: bool) -> str:
     return t.t(key, day=format_day(t, slip.day))
 
 
+def _first_message(context: Context, t: Catalog, user: User, slip: Slip | None) -> str:
+    """Thanks and safety, then what was noted (or that nothing is, after an undo)."""
+    last = (t.t("safety.undone") if slip is None else
+            _recorded_text(t, slip, already=not slip.recorded))
+    return slip_message(t, _lines(context, t, user)) + "\n\n" + last
+
+
 def _record_buttons(t: Catalog, slip: Slip) -> InlineKeyboardMarkup:
     return inline([[button(t.t("safety.wrong_day"), cb("safety", "sd", slip.id))],
                    [button(t.t("safety.undo"), cb("safety", "su", slip.id))]])
@@ -75,9 +82,8 @@ async def start_slip_flow(update: Update, context: Context, user: User, *, sourc
     async with s.db.session() as session:
         slip = await slips.start(session, user.id, day, s.clock.now(), source[:20],
                                  time_of_day if time_of_day in TIMES else None)
-    text = slip_message(t, _lines(context, t, user))
-    text += "\n\n" + _recorded_text(t, slip, already=not slip.recorded)
-    await reply(update, context, text, _record_buttons(t, slip))
+    await reply(update, context, _first_message(context, t, user, slip),
+                _record_buttons(t, slip))
     await _ask_trigger(update, context, t, slip, edit=False)
 
 
@@ -225,8 +231,9 @@ async def _b_pick_day(update: Update, context: Context, user: User, args: list[s
     labels = [t.t("safety.today"), t.t("safety.yesterday")] + [
         t.t("safety.days_ago", n=n) for n in range(2, MAX_DAYS_BACK + 1)]
     buttons = [button(label, cb("safety", "sdd", slip.id, n)) for n, label in enumerate(labels)]
-    await reply(update, context, t.t("safety.pick_day"),
-                inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+    text = _first_message(context, t, user, slip) + "\n\n" + t.t("safety.pick_day")
+    await edit_or_send(update, context, text,
+                       inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
     return True
 
 
@@ -241,7 +248,8 @@ async def _b_set_day(update: Update, context: Context, user: User, args: list[st
     if slip is None:
         return False
     t = catalog(context, user)
-    await edit_or_send(update, context, _recorded_text(t, slip, already=not slip.recorded))
+    await edit_or_send(update, context, _first_message(context, t, user, slip),
+                       _record_buttons(t, slip))
     return True
 
 
@@ -254,7 +262,8 @@ async def _b_undo(update: Update, context: Context, user: User, args: list[str])
         row = await pending.get(s, user.id)
         if row is not None and row.kind == ASK_STEP and row.data.get("slip_id") == slip.id:
             await pending.clear(s, user.id)
-    await edit_or_send(update, context, catalog(context, user).t("safety.undone"))
+    await edit_or_send(update, context, _first_message(context, catalog(context, user), user,
+                                                       None))
     return True
 
 
