@@ -121,7 +121,7 @@ class SafetyDetector:
 
     @staticmethod
     def _any(sets: Sequence[PhraseSet], clauses: Sequence[Sequence[str]]) -> bool:
-        return any(_match(s, c) for s in sets for c in clauses)
+        return _Matcher(clauses).any(sets)
 
     # --- questions ------------------------------------------------------------------------------
     def crisis(self, text: str) -> Crisis | None:
@@ -147,36 +147,47 @@ class SafetyDetector:
         Within one clause "about to use" wins ("I'm going to relapse tonight")."""
         clauses = [[*self.tokens(c), END] for c in _CLAUSE.split(text)]
         slip = about = False
+        matcher = _Matcher(clauses)
+        about_set, slip_set = matcher.narrow(self.about_to_use), matcher.narrow(self.slip)
         for tokens in clauses:
             if len(tokens) == 1:
                 continue
-            if _match(self.about_to_use, tokens):
+            if about_set is not None and about_set.match_tokens(tokens):
                 about = True
-            elif _match(self.slip, tokens):
+            elif slip_set is not None and slip_set.match_tokens(tokens):
                 slip = True
         if slip:
             return Slip(days_ago=days_ago(text, today_weekday), time_of_day=time_of_day(text))
         return "about_to_use" if about else None
 
 
-def _match(phrases: PhraseSet, tokens: Sequence[str]) -> bool:
-    """`phrases.match_tokens`, after dropping phrases with a required word that no token
-    matches (most of them, for most messages): same answer, a fraction of the work."""
-    unique = set(tokens)
-    seen: dict[Word, bool] = {}
+class _Matcher:
+    """`PhraseSet.match_tokens` over the clauses of one message, after dropping phrases
+    with a required word that no token of the message matches (most phrases, for most
+    messages): the same answer for a fraction of the work."""
 
-    def present(word: Word) -> bool:
-        if word not in seen:
-            seen[word] = any(word_matches(word, t) for t in unique)
-        return seen[word]
+    def __init__(self, clauses: Sequence[Sequence[str]]) -> None:
+        self.clauses = clauses
+        self.tokens = {t for c in clauses for t in c}
+        self.present: dict[Word, bool] = {}
 
-    def possible(phrase: tuple[Word, ...]) -> bool:
-        return all(w.optional or present(w) for w in phrase)
+    def _has(self, word: Word) -> bool:
+        hit = self.present.get(word)
+        if hit is None:
+            hit = self.present[word] = any(word_matches(word, t) for t in self.tokens)
+        return hit
 
-    candidates = tuple(p for p in phrases.phrases if possible(p))
-    if not candidates:
+    def narrow(self, phrases: PhraseSet) -> PhraseSet | None:
+        keep = tuple(p for p in phrases.phrases
+                     if all(w.optional or self._has(w) for w in p))
+        return replace(phrases, phrases=keep) if keep else None
+
+    def any(self, sets: Sequence[PhraseSet]) -> bool:
+        for phrases in sets:
+            narrowed = self.narrow(phrases)
+            if narrowed is not None and any(narrowed.match_tokens(c) for c in self.clauses):
+                return True
         return False
-    return replace(phrases, phrases=candidates).match_tokens(tokens)
 
 
 def days_ago(text: str, today_weekday: int | None = None) -> int | None:
