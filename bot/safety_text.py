@@ -10,7 +10,8 @@ from content.crisis import CountryLines
 
 def lines_block(t: Catalog, c: CountryLines) -> str:
     """Emergency number and crisis lines of one country (or the 112 fallback)."""
-    out = [t.t("safety.lines_title", flag=c.flag, country=c.name)]
+    title = "safety.lines_title_fallback" if c.fallback else "safety.lines_title"
+    out = [t.t(title, flag=c.flag, country=c.name)]
     key = "safety.emergency_fallback" if c.fallback else "safety.emergency"
     out.append(t.t(key, number=c.emergency))
     out += [t.t("safety.line", name=line.name, number=line.number, note=line.note)

@@ -107,7 +107,8 @@ async def test_unknown_country_gets_112_and_a_note(bot: Harness) -> None:
     assert "two-letter code" in p.last_text
     assert [b.label for b in p.buttons(p.messages()[-1])][-1] == "🌍 Somewhere else"
     await p.send("/country")
-    assert "Your crisis numbers are for where you are" in p.last_text
+    assert "I show 112 and the international line" in p.last_text
+    assert "Help where you are" in p.texts()[-3]
 
 
 async def test_country_buttons_without_consent_show_but_do_not_store(bot: Harness) -> None:

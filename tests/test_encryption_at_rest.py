@@ -20,6 +20,11 @@ SECRETS = ["Kestrel Lane underpass", "ring Cousin Oona", "Mabel's first birthday
            "half typed Zanzibar"]
 
 
+def raw_files(directory: Path) -> bytes:
+    """The database file with its WAL and shared-memory files, as bytes on disk."""
+    return b"".join(f.read_bytes() for f in directory.glob("bot.sqlite3*"))
+
+
 async def test_the_raw_sqlite_file_holds_no_plan_reason_or_slip_text(tmp_path: Path) -> None:
     target = DbTarget(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
     bot = await start_harness(target)
@@ -39,7 +44,7 @@ async def test_the_raw_sqlite_file_holds_no_plan_reason_or_slip_text(tmp_path: P
         await p.send(SECRETS[3])  # waiting for the action: half-typed input is stored too
     finally:
         await stop_harness(bot)
-    blob = b"".join(f.read_bytes() for f in tmp_path.glob("bot.sqlite3*"))
+    blob = raw_files(tmp_path)
     assert len(blob) > 10_000
     for secret in SECRETS:
         assert secret.encode() not in blob, secret

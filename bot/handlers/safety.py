@@ -151,6 +151,10 @@ async def slip_stage(update: Update, context: Context, text: str, user: User | N
 
 
 # --- country ------------------------------------------------------------------------------
+def _fallback_key(key: str, lines: CountryLines) -> str:
+    return f"{key}_fallback" if lines.fallback else key
+
+
 async def show_country_lines(update: Update, context: Context, user: User | None, code: str,
                              ) -> None:
     t = catalog(context, user, update)
@@ -158,9 +162,9 @@ async def show_country_lines(update: Update, context: Context, user: User | None
     if user is not None:
         async with svc(context).db.session() as s:
             user = await users.update(s, user.id, country=lines.code) or user
-        note = t.t("safety.country_set", country=lines.name)
+        note = t.t(_fallback_key("safety.country_set", lines), country=lines.name)
     else:
-        note = t.t("safety.country_not_saved", country=lines.name)
+        note = t.t(_fallback_key("safety.country_not_saved", lines), country=lines.name)
     await edit_or_send(update, context, note + "\n\n" + lines_block(t, lines),
                        crisis_buttons(t, user))
 
@@ -172,7 +176,8 @@ async def country_command(update: Update, context: Context) -> None:
     parts = (message.text or "").split(maxsplit=1) if message else []
     if len(parts) < 2:
         current = lines_of(context, t, user)
-        await reply(update, context, t.t("safety.country_current", country=current.name)
+        await reply(update, context, t.t(_fallback_key("safety.country_current", current),
+                                         country=current.name)
                     + "\n" + t.t("safety.country_ask"), country_picker(t))
         return
     code = parse_country(t, parts[1])
