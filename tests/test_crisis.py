@@ -138,3 +138,21 @@ async def test_forged_safety_buttons_change_nothing(bot: Harness) -> None:
         assert answers(calls) == ["That button is no longer valid."], data
     async with bot.db.session() as s:
         assert (await s.get(User, 1001)).country == "US"  # type: ignore[union-attr]
+
+
+async def test_crisis_is_answered_even_when_the_database_fails(bot: Harness) -> None:
+    p = await bot.consented()
+    async with bot.db.engine.begin() as conn:
+        await conn.exec_driver_sql("ALTER TABLE users RENAME TO users_away")
+    try:
+        await p.send("i want to end my life")
+        assert "I'm really glad you told me" in p.last_text and "911" in p.last_text
+        await p.send("/helpnow")
+        assert "Here's who you can reach right now" in p.last_text
+        await p.press("safety:lines")
+        assert "988" in p.last_text
+        await p.send("hello")
+        assert "something went wrong" in p.last_text and "/helpnow" in p.last_text
+    finally:
+        async with bot.db.engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE users_away RENAME TO users")

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 DETECTORS_KEY = "safety_detectors"
 ALERT = "support:alert"  # owned by the craving / support features; the same button everywhere
 
-__all__ = ["crisis_stage", "register", "slip_stage", "start_slip_flow"]
+__all__ = ["crisis_fallback", "crisis_stage", "register", "slip_stage", "start_slip_flow"]
 
 start_slip_flow = slip.start_slip_flow
 
@@ -113,9 +113,37 @@ async def crisis_stage(update: Update, context: Context, text: str, user: User |
     return True
 
 
+async def _user_if_reachable(context: Context, update: Update) -> User | None:
+    """The person, or None when the database can't answer: crisis lines never wait on it."""
+    try:
+        return await load_user(context, user_id_of(update))
+    except Exception as exc:
+        log.warning("crisis lines sent without the person's settings: %s", type(exc).__name__)
+        return None
+
+
 async def helpnow(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
+    user = await _user_if_reachable(context, update)
     await send_crisis(update, context, user, Crisis(talk=False, overdose=False))
+
+
+async def crisis_fallback(update: object, context: Context) -> bool:
+    """For the error handler: when a fault stopped the normal path (the database is down,
+    say), a crisis message is still answered, with the default country's numbers."""
+    if not isinstance(update, Update) or update.effective_message is None:
+        return False
+    message = update.effective_message
+    text = message.text or message.caption or ""
+    if not text.strip() or text.startswith("/"):
+        if text.split("@")[0].strip() == "/helpnow":
+            await send_crisis(update, context, None, Crisis(talk=False, overdose=False))
+            return True
+        return False
+    found = detector(context, catalog(context, None, update)).crisis(text)
+    if found is None:
+        return False
+    await send_crisis(update, context, None, found)
+    return True
 
 
 # --- slip and "about to use" -----------------------------------------------------------------
@@ -191,7 +219,7 @@ async def country_command(update: Update, context: Context) -> None:
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    user = await load_user(context, user_id_of(update))
+    user = await _user_if_reachable(context, update)
     t = catalog(context, user, update)
     parsed = parse(query.data, "safety")
     if parsed is None:
