@@ -22,7 +22,18 @@ from telegram.request import BaseRequest
 from bot import exercises, scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import craving, errors, gate, onboarding, pacer, plans, reasons, support
+from bot.handlers import (
+    craving,
+    errors,
+    gate,
+    onboarding,
+    pacer,
+    plans,
+    privacy,
+    reasons,
+    safety,
+    support,
+)
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
 from bot.pacing import JobQueueSteps, ManualSteps, StepScheduler
@@ -36,7 +47,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 COMMANDS = ["craving", "alert", "plans", "plan", "reasons", "breathe", "helpnow", "help", "start",
-            "cancel"]
+            "cancel", "country", "discreet", "export", "delete"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -110,6 +121,8 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     support.register(app)
     plans.register(app, router)
     reasons.register(app, router)
+    safety.register(app, router)
+    privacy.register(app, router)
     app.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         router.on_message,

@@ -98,7 +98,8 @@ class FakeBotApi:
         elif method == "sendDocument":
             msg["document"] = {"file_id": f"doc-{next(self._file_ids)}",
                                "file_unique_id": f"u{chat_id}d{msg['message_id']}",
-                               "file_name": str(params.get("filename", "file"))}
+                               "file_name": str(params.get("filename") or _upload_name(
+                                   params.get("document")))}
         elif method == "sendContact":
             msg["contact"] = {"phone_number": params["phone_number"],
                               "first_name": params["first_name"]}
@@ -195,6 +196,16 @@ class FakeBotApi:
         return [m for (cid, _), m in sorted(self.messages.items()) if cid == chat_id]
 
 
+def _upload_name(value: Any) -> str:
+    return str(value.get("filename") or "file") if isinstance(value, dict) else "file"
+
+
+def uploaded(call: Call, name: str = "document") -> bytes | None:
+    """The bytes of a file the bot uploaded in `call` (None when it sent a file id)."""
+    value = call.params.get(name)
+    return value.get("content") if isinstance(value, dict) else None
+
+
 class FakeRequest(BaseRequest):
     """python-telegram-bot transport that answers from a FakeBotApi instead of the network."""
 
@@ -217,6 +228,10 @@ class FakeRequest(BaseRequest):
                          ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.contains_files:
+            # uploads (sendDocument, sendPhoto with bytes): keep name and bytes for readers
+            for name, (filename, content, mime) in request_data.multipart_data.items():
+                params[name] = {"filename": filename, "content": content, "mime_type": mime}
         status, body = self.api.handle(endpoint, params)
         if body.get("ok") and isinstance(body.get("result"), dict) and body["result"].get("_error"):
             status = 400

@@ -26,14 +26,22 @@ DEFAULT_NEGATIONS = ("not", "no", "dont", "didnt", "never", "isnt", "arent", "wa
                      "without", "nothing", "nope", "doesnt", "havent", "hasnt", "wont", "aint")
 
 
-def normalize(text: str) -> list[str]:
-    """Lower-case words without accents, punctuation or letter repeats."""
+def normalize(text: str, *, squeeze: bool = True) -> list[str]:
+    """Lower-case words without accents or punctuation; with `squeeze`, without letter
+    repeats too (the form phrases are matched in). Without it, real words for reading
+    things like "three days ago"."""
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("'", "")
     text = _NON_WORD.sub(" ", text.replace("*", " ").replace("?", " "))
-    text = _SQUEEZE.sub(r"\1", text)
+    if squeeze:
+        text = _SQUEEZE.sub(r"\1", text)
     return text.split()
+
+
+def squeeze(word: str) -> str:
+    """One word in the matching form ("kill" -> "kil"), as `normalize` leaves tokens."""
+    return _SQUEEZE.sub(r"\1", word.casefold())
 
 
 @dataclass(frozen=True)
@@ -181,13 +189,30 @@ class PhraseSet:
         return self.match_tokens(normalize(text))
 
     def match_tokens(self, tokens: Sequence[str]) -> bool:
+        return self.match_clauses([tokens])
+
+    def match_clauses(self, clauses: Sequence[Sequence[str]]) -> bool:
+        """Does any clause (a list of normalized tokens) match? Phrases are narrowed once
+        for the whole message, then tried clause by clause."""
         m = self._matcher
-        sets = [m.word_sets(t) for t in tokens]
+        all_sets = [[m.word_sets(t) for t in tokens] for tokens in clauses]
+        seen = frozenset().union(*(s[0] for sets in all_sets for s in sets))
+        seen_loose = frozenset().union(*(s[1] for sets in all_sets for s in sets))
+        # a phrase can only match when each of its required words matches some token
+        vocab = m.c.vocab
+        candidates = [i for i, p in enumerate(m.c.phrases)
+                      if (vocab[p[0]].optional or p[0] in seen)
+                      and all(vocab[w].optional or w in seen_loose for w in p[1:])]
+        if not any(i < self._n_phrases for i in candidates):
+            return False
+        return any(self._match_sets(tokens, sets, candidates)
+                   for tokens, sets in zip(clauses, all_sets, strict=True))
+
+    def _match_sets(self, tokens: Sequence[str],
+                    sets: Sequence[tuple[frozenset[int], frozenset[int]]],
+                    candidates: Sequence[int]) -> bool:
+        m = self._matcher
         compiled = m.c.phrases
-        seen = frozenset().union(*(s[0] for s in sets))
-        # a phrase can only match when its first required word matches some token
-        candidates = [i for i, p in enumerate(compiled) if m.c.vocab[p[0]].optional
-                      or p[0] in seen]
         if any(m.find(compiled[i], sets, self.gap) is not None for i in candidates
                if i >= self._n_phrases):
             return False

@@ -148,3 +148,25 @@ class Distraction(Base):
     )
     text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- safety (issue 6) --------------------------------------------------------------------------
+class Slip(Base):
+    """A return to use the person told the bot about, and what they looked at afterwards.
+    The day itself lives in use_events (recorded once per day); this row keeps the
+    situation (trigger, time of day) and the one next step they chose."""
+
+    __tablename__ = "slips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))
+    recorded: Mapped[bool] = mapped_column(Boolean, default=False)  # this slip added the day
+    trigger: Mapped[str | None] = mapped_column(String(20))
+    time_of_day: Mapped[str | None] = mapped_column(String(10))
+    next_step: Mapped[str | None] = mapped_column(String(20))
+    next_step_text: Mapped[str | None] = mapped_column(EncryptedText)

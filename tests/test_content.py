@@ -87,13 +87,24 @@ def test_no_bot_text_uses_words_ruled_out_by_content_md() -> None:
     t = load().default
     offenders = []
     for key, value in t.entries.items():
-        if key.startswith("intents") or not isinstance(value, str | list):
+        if key.startswith("intents"):
             continue
-        texts = value if isinstance(value, list) else [value]
-        for text in texts:
-            if isinstance(text, str) and RULED_OUT.search(text):
+        for text in _all_strings(value):
+            if RULED_OUT.search(text):
                 offenders.append((key, RULED_OUT.search(text).group(0)))  # type: ignore[union-attr]
     assert offenders == []
+    assert len([k for k in t.entries if k.startswith(("safety.", "privacy."))]) > 40
+    assert _all_strings({"a": [{"b": "clean"}]}) == ["clean"]  # nested values are read too
+
+
+def _all_strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _all_strings(item)]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _all_strings(item)]
+    return []
 
 
 def test_help_button_never_says_panic() -> None:

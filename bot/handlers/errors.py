@@ -26,6 +26,10 @@ async def on_error(update: object, context: Context) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
+        from bot.handlers.safety import crisis_fallback  # safety first, even in a fault
+
+        if await crisis_fallback(update, context):
+            return
         await context.bot.send_message(update.effective_chat.id, catalog(context).t("common.error"))
     except TelegramError as exc:
         log.warning("could not tell the person about the error: %s", type(exc).__name__)

@@ -53,7 +53,10 @@ async def on_consent(update: Update, context: Context) -> None:
                            locale=s.texts.get(locale).locale,
                            timezone=s.settings.default_timezone,
                            country=s.settings.default_country)
-    await edit_or_send(update, context, t.t("onboarding.welcome"))
+    from bot.handlers.privacy import discreet_choice  # privacy owns discreet mode
+
+    await edit_or_send(update, context, t.t("onboarding.welcome") + "\n\n"
+                       + t.t("privacy.discreet_ask"), discreet_choice(t, onboarding=True))
     await reply(update, context, t.t("onboarding.offer_plan"), inline([[
         button(t.t("onboarding.make_plan"), cb("onb", "plan")),
         button(t.t("onboarding.later"), cb("onb", "reasons")),

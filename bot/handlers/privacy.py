@@ -1,0 +1,221 @@
+"""Privacy: discreet mode, /export (JSON file + summary) and /delete (hard delete of every
+row about the person, found generically over the models; linked supporters are told)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, InputFile, ReplyKeyboardRemove, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import discreet
+from bot.handlers.common import (
+    Context,
+    button_invalid,
+    catalog,
+    edit_or_send,
+    load_user,
+    reply,
+    svc,
+    user_id_of,
+)
+from bot.handlers.router import TextRouter
+from bot.keyboards import button, cb, inline, int_arg, parse
+from content import Catalog
+from storage import erasure
+from storage.models import User
+from storage.repositories import users
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SECONDS = 24 * 3600  # a /delete confirmation button older than this is stale
+
+
+# --- hook for the support-network feature ------------------------------------------------------
+async def linked_supporter_chat_ids(session: AsyncSession, user_id: int) -> list[int]:
+    """SUPPORT FEATURE: return the chat ids of everyone linked to this person (their
+    supporters, and the people they support), so /delete can tell them the link ended.
+    Called inside the delete transaction, before any row is erased. No links exist yet."""
+    return []
+
+
+async def notify_link_ended(context: Context, chat_ids: list[int], name: str) -> int:
+    """Tell each linked person the link ended; a blocked chat never stops the rest."""
+    sent = 0
+    for chat_id in chat_ids:
+        async with svc(context).db.session() as s:
+            other = await users.get(s, chat_id)
+        t = catalog(context, other)
+        text = discreet.first_line(t, other, "privacy.supporter_link_ended", name=name)
+        if other is not None and other.discreet:
+            text += "\n" + t.t("privacy.supporter_link_ended", name=name)
+        try:
+            await context.bot.send_message(chat_id, text)
+            sent += 1
+        except TelegramError as exc:
+            log.warning("could not tell a linked person the link ended: %s", type(exc).__name__)
+    return sent
+
+
+# --- discreet mode ------------------------------------------------------------------------------
+def discreet_choice(t: Catalog, *, onboarding: bool = False) -> InlineKeyboardMarkup:
+    """The two buttons under the welcome message (onboarding: the answer keeps the welcome)."""
+    extra = ("w",) if onboarding else ()
+    return inline([
+        [button(t.t("privacy.discreet_on_button"), cb("privacy", "discreet", "on", *extra))],
+        [button(t.t("privacy.discreet_off_button"), cb("privacy", "discreet", "off", *extra))],
+    ])
+
+
+def _status(t: Catalog, on: bool) -> tuple[str, InlineKeyboardMarkup]:
+    if on:
+        return t.t("privacy.discreet_status_on"), inline([[
+            button(t.t("privacy.discreet_turn_off"), cb("privacy", "discreet", "off"))]])
+    return t.t("privacy.discreet_status_off"), inline([[
+        button(t.t("privacy.discreet_turn_on"), cb("privacy", "discreet", "on"))]])
+
+
+async def _set_discreet(context: Context, user_id: int, on: bool) -> User | None:
+    async with svc(context).db.session() as s:
+        return await users.update(s, user_id, discreet=on)
+
+
+async def discreet_command(update: Update, context: Context) -> None:
+    user = await load_user(context, user_id_of(update))
+    t = catalog(context, user, update)
+    if user is None:
+        await reply(update, context, t.t("common.need_consent"))
+        return
+    message = update.effective_message
+    parts = (message.text or "").split() if message else []
+    arg = parts[1].casefold() if len(parts) > 1 else None
+    if arg is None:
+        await reply(update, context, *_status(t, user.discreet))
+    elif arg in ("on", "off"):
+        await _set_discreet(context, user.id, arg == "on")
+        await reply(update, context, t.t(f"privacy.discreet_{arg}"))
+    else:
+        await reply(update, context, t.t("privacy.discreet_usage"), _status(t, user.discreet)[1])
+
+
+# --- export -----------------------------------------------------------------------------------
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+async def export_command(update: Update, context: Context) -> None:
+    user = await load_user(context, user_id_of(update))
+    t = catalog(context, user, update)
+    if user is None:
+        await reply(update, context, t.t("privacy.nothing_stored"))
+        return
+    s = svc(context)
+    async with s.db.session() as session:
+        tables = await erasure.export_user(session, user.id)
+    now = s.clock.now()
+    document = {"exported_at": now.isoformat(), "format": "craving-companion-export/1",
+                "user_id": user.id, "tables": tables}
+    payload = json.dumps(document, ensure_ascii=False, indent=2, default=_json_default)
+    name = f"craving-companion-export-{now.date().isoformat()}.json"
+    await context.bot.send_document(user.id, InputFile(payload.encode("utf-8"), filename=name),
+                                    caption=t.t("privacy.export_caption"))
+    await reply(update, context, _summary(t, user, tables))
+
+
+def _summary(t: Catalog, user: User, tables: dict[str, list[dict[str, Any]]]) -> str:
+    lines = [t.t("privacy.export_since", date=user.consented_at.date().isoformat()),
+             t.t("privacy.export_settings", country=user.country or "-",
+                 timezone=user.timezone or "-",
+                 discreet=t.t("privacy.on" if user.discreet else "privacy.off"))]
+    for name, rows in tables.items():
+        if name == erasure.USERS or not rows:
+            continue
+        key = f"privacy.tables.{name}"
+        label = t.t(key) if t.has(key) else name.replace("_", " ")
+        lines.append(t.t("privacy.export_line", label=label, count=len(rows)))
+    return t.t("privacy.export_summary", lines="{lines}").replace("{lines}", "\n".join(lines))
+
+
+# --- delete -----------------------------------------------------------------------------------
+def _stamp(when: datetime) -> int:
+    return int(when.timestamp())
+
+
+async def delete_command(update: Update, context: Context) -> None:
+    user = await load_user(context, user_id_of(update))
+    t = catalog(context, user, update)
+    if user is None:
+        await reply(update, context, t.t("privacy.nothing_stored"))
+        return
+    # The button names this consent and this moment: after a delete and a new /start, or
+    # a day later, an old confirmation can't erase anything.
+    now = _stamp(svc(context).clock.now())
+    await reply(update, context, t.t("privacy.delete_confirm"), inline([
+        [button(t.t("privacy.delete_yes"),
+                cb("privacy", "delok", _stamp(user.consented_at), now))],
+        [button(t.t("privacy.delete_no"), cb("privacy", "delno"))],
+    ]))
+
+
+async def _delete_confirmed(update: Update, context: Context, user: User, args: list[str],
+                            ) -> bool:
+    consent, issued = int_arg(args, 0), int_arg(args, 1)
+    now = _stamp(svc(context).clock.now())
+    if consent != _stamp(user.consented_at) or issued is None or len(args) != 2 or not (
+        0 <= now - issued <= CONFIRM_SECONDS
+    ):
+        return False
+    async with svc(context).db.session() as s:
+        linked = await linked_supporter_chat_ids(s, user.id)
+        counts = await erasure.erase_user(s, user.id)
+    log.info("person deleted: %d rows", sum(counts.values()))
+    t = catalog(context, None, update)
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except TelegramError:
+            pass  # the old message keeps its buttons; they are stale now anyway
+    await reply(update, context, t.t("privacy.delete_done"), ReplyKeyboardRemove())
+    name = update.effective_user.first_name if update.effective_user else ""
+    await notify_link_ended(context, [c for c in linked if c != user.id], name)
+    return True
+
+
+# --- buttons ------------------------------------------------------------------------------------
+async def on_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    user = await load_user(context, user_id_of(update))
+    t = catalog(context, user, update)
+    parsed = parse(query.data, "privacy")
+    if user is None or parsed is None:
+        await button_invalid(query, t)
+        return
+    action, args = parsed
+    if action == "discreet" and args and args[0] in ("on", "off") and args[1:] in ([], ["w"]):
+        await query.answer()
+        await _set_discreet(context, user.id, args[0] == "on")
+        text = t.t(f"privacy.discreet_{args[0]}")
+        if args[1:] == ["w"]:  # answered under the welcome message: keep the welcome
+            text = t.t("onboarding.welcome") + "\n\n" + text
+        await edit_or_send(update, context, text)
+    elif action == "delno" and not args:
+        await query.answer()
+        await edit_or_send(update, context, t.t("privacy.delete_kept"))
+    elif action == "delok" and await _delete_confirmed(update, context, user, args):
+        await query.answer()
+    else:
+        await button_invalid(query, t)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:
+    app.add_handler(CommandHandler("discreet", discreet_command))
+    app.add_handler(CommandHandler("export", export_command))
+    app.add_handler(CommandHandler("delete", delete_command))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^privacy:"))
