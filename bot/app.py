@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     Defaults,
     MessageHandler,
@@ -22,9 +23,10 @@ from telegram.request import BaseRequest
 from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.handlers import errors, gate, onboarding, plans, reasons
+from bot.handlers import checkin, errors, gate, onboarding, plans, reasons
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
+from bot.sender import TwoLaneRateLimiter
 from bot.services import KEY, Services
 from bot.update_processor import PerUserUpdateProcessor
 from content import Texts
@@ -35,7 +37,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 COMMANDS = ["craving", "plans", "plan", "reasons", "breathe", "helpnow", "help", "start",
-            "cancel"]
+            "cancel", "checkin", "progress", "since", "goals", "settings", "timezone", "pause"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -76,7 +78,8 @@ async def _stale_button(update: Any, context: Context) -> None:
 
 def build_application(settings: Settings, token: str, *, request: BaseRequest | None = None,
                       clock: Clock | None = None, db: Database | None = None,
-                      texts: Texts | None = None, job_queue: bool = True) -> App:
+                      texts: Texts | None = None, job_queue: bool = True,
+                      rate_limiter: BaseRateLimiter[Any] | None = None) -> App:
     texts = texts or load_texts()
     db = db or open_database(settings)
     builder = (
@@ -86,6 +89,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(PerUserUpdateProcessor(256))
+        .rate_limiter(rate_limiter or TwoLaneRateLimiter())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -104,6 +108,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     onboarding.register(app)
     plans.register(app, router)
     reasons.register(app, router)
+    checkin.register(app, router)
     app.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         router.on_message,
