@@ -26,11 +26,12 @@ class Progress:
     longest_streak: int
     last30_without: int  # days without using among the last `last30_window` days
     last30_window: int  # 30, or fewer when the start is more recent
-    use_days: int  # days of use since the start
+    use_days: int  # days of use since the start, before today
+    used_today: bool = False
 
     @property
     def had_slip(self) -> bool:
-        return self.use_days > 0
+        return self.use_days > 0 or self.used_today
 
 
 def _uses_in_range(use_days: Iterable[date], start: date, today: date) -> list[date]:
@@ -57,7 +58,8 @@ def progress(start: date, use_days: Iterable[date], today: date) -> Progress:
     last30 = window - sum(1 for u in uses if u >= window_start)
     return Progress(start=start, today=today, days_since_start=days, current_streak=current,
                     total_without=days - len(uses), longest_streak=longest,
-                    last30_without=last30, last30_window=window, use_days=len(uses))
+                    last30_without=last30, last30_window=window, use_days=len(uses),
+                    used_today=today in all_uses)
 
 
 def is_milestone(days: int) -> bool:

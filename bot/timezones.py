@@ -60,6 +60,8 @@ def _links() -> dict[str, str]:
 
 
 def canonical(name: str) -> str:
+    if name in ("UTC", "Etc/UTC"):
+        return "UTC"  # the name people know
     return _links().get(name, name)
 
 

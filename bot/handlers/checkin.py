@@ -313,7 +313,8 @@ async def _answer(update: Update, context: Context, user: User, step: str,
     t = catalog(context, user)
     if step == "u" and c.used:
         await edit_or_send(update, context, "\n\n".join(
-            ["\n".join(answered_lines(t, c)), t.t("checkin.use_thanks")]))
+            [t.t("checkin.greeting"), "\n".join(answered_lines(t, c)),
+             t.t("checkin.use_thanks")]))
         await _on_use_reported(update, context, user, c)
         return True
     if step == "r":
