@@ -194,14 +194,22 @@ def _add(out: list[str], zones: list[str] | tuple[str, ...]) -> None:
 
 def resolve(text: str, *, country: str | None = None, with_cities: bool = True) -> list[str]:
     """Zones a typed place may mean, best first (at most MAX_CHOICES); [] when unknown."""
+    return lookup(text, country=country, with_cities=with_cities)[0]
+
+
+def lookup(text: str, *, country: str | None = None, with_cities: bool = True,
+           ) -> tuple[list[str], bool]:
+    """(zones, sure): `sure` when the text named a zone, a zone's city or a country with
+    one clock, so one answer can be applied at once; a match among other cities or a
+    typo is shown for a tap to confirm."""
     raw = text.strip()
     if not raw:
-        return []
+        return [], False
     if raw in _zones():
-        return [canonical(raw)]
+        return [canonical(raw)], True
     key = fold(raw.replace("/", " "))
     if not key:
-        return []
+        return [], False
     out: list[str] = []
     if (z := _zone_lookup().get(key)) is not None:
         _add(out, [z])
@@ -209,6 +217,7 @@ def resolve(text: str, *, country: str | None = None, with_cities: bool = True) 
         _add(out, country_zones(code))
     elif len(key) == 2 and key.upper() in _country_zones() and not out:
         _add(out, country_zones(key.upper()))
+    sure = bool(out)
     if with_cities:
         found = cities().get(key, ())
         if country:  # a place of the same name in the person's own country comes first
@@ -221,7 +230,7 @@ def resolve(text: str, *, country: str | None = None, with_cities: bool = True) 
                           and k[0] == key[0] and _one_edit(k, key))
             for k in near[:3]:
                 _add(out, cities()[k][:2])
-    return out[:MAX_CHOICES]
+    return out[:MAX_CHOICES], sure and len(out) == 1
 
 
 def from_location(latitude: float, longitude: float) -> str | None:

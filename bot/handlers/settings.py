@@ -120,7 +120,7 @@ def _confirmation(context: Context, user: User, key: str) -> str:
     zone = user.timezone or s.settings.default_timezone
     lines = [t.t(key, zone=zone, time=user.checkin_time,
                  clock=timezones.local_clock(zone, s.clock.now()))]
-    lines.append(_status(t, user, context))
+    lines.append(t.t("settings.checkin_line", status=_status(t, user, context)))
     return "\n".join(lines)
 
 
@@ -204,9 +204,9 @@ async def ask_zone(update: Update, context: Context, user: User) -> None:
     await reply(update, context, t.t("settings.ask_zone"), inline(zone_rows(t, zones, context)))
 
 
-async def _resolve(text: str, user: User, context: Context) -> list[str]:
+async def _resolve(text: str, user: User, context: Context) -> tuple[list[str], bool]:
     country = user.country or svc(context).settings.default_country
-    return await asyncio.to_thread(timezones.resolve, text, country=country)
+    return await asyncio.to_thread(timezones.lookup, text, country=country)
 
 
 async def _offer_zones(update: Update, context: Context, user: User, text: str,
@@ -241,8 +241,8 @@ async def typed_zone(update: Update, context: Context, user: User, row: PendingI
         await reply(update, context, _confirmation(context, user, "settings.zone_kept"),
                     main_menu(t))
         return
-    found = await _resolve(text, user, context)
-    if len(found) == 1:
+    found, sure = await _resolve(text, user, context)
+    if sure:
         await set_zone(update, context, user, found[0])
         return
     await _offer_zones(update, context, user, text, found)
@@ -256,8 +256,8 @@ async def timezone_command(update: Update, context: Context) -> None:
     if not text:
         await ask_zone(update, context, user)
         return
-    found = await _resolve(text, user, context)
-    if len(found) == 1:
+    found, sure = await _resolve(text, user, context)
+    if sure:
         await set_zone(update, context, user, found[0])
         return
     await _offer_zones(update, context, user, text, found)
