@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,16 +50,27 @@ async def lock_due(session: AsyncSession, now: datetime, limit: int) -> list[Due
             for r in rows]
 
 
+_USERS = User.__table__
+_CHECKINS = Checkin.__table__
+# Core statements with executemany: compiled once and cached, whatever the batch size.
+_ADVANCE = (update(_USERS).where(_USERS.c.id == bindparam("uid"))
+            .values(next_checkin_at=bindparam("when")))
+_SENT = (update(_CHECKINS).where(_CHECKINS.c.id == bindparam("cid"))
+         .values(message_id=bindparam("mid"), sent_at=bindparam("at")))
+_LAST_SENT = (update(_USERS).where(_USERS.c.id == bindparam("uid"))
+              .values(last_checkin_at=bindparam("at")))
+
+
 async def advance(session: AsyncSession, moves: Sequence[tuple[int, datetime | None]]) -> None:
     """Set each person's next due time (None: nothing due until settings change)."""
     if moves:
-        await session.execute(update(User), [{"id": uid, "next_checkin_at": when}
-                                             for uid, when in moves])
+        conn = await session.connection()
+        await conn.execute(_ADVANCE, [{"uid": uid, "when": when} for uid, when in moves])
 
 
 def _insert(session: AsyncSession) -> Any:
     name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(Checkin)
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(_CHECKINS)
 
 
 async def insert_scheduled(session: AsyncSession, rows: Sequence[dict[str, Any]],
@@ -69,28 +80,29 @@ async def insert_scheduled(session: AsyncSession, rows: Sequence[dict[str, Any]]
     left out, without failing the batch."""
     if not rows:
         return {}
-    stmt = (_insert(session).values([{**r, "source": r.get("source", "scheduled")}
-                                     for r in rows])
-            .on_conflict_do_nothing(index_elements=["user_id", "local_date"])
-            .returning(Checkin.user_id, Checkin.id))
-    return {uid: cid for uid, cid in (await session.execute(stmt)).all()}
+    stmt = (_insert(session).on_conflict_do_nothing(index_elements=["user_id", "local_date"])
+            .returning(_CHECKINS.c.user_id, _CHECKINS.c.id))
+    conn = await session.connection()
+    result = await conn.execute(stmt, [{**r, "source": r.get("source", "scheduled")}
+                                       for r in rows])
+    return {uid: cid for uid, cid in result.all()}
 
 
 async def mark_sent(session: AsyncSession, sent: Sequence[tuple[int, int, int, datetime]]) -> None:
     """(checkin id, user id, message id, sent at) for each check-in that went out."""
     if not sent:
         return
-    await session.execute(update(Checkin), [{"id": cid, "message_id": mid, "sent_at": at}
-                                            for cid, _, mid, at in sent])
-    await session.execute(update(User), [{"id": uid, "last_checkin_at": at}
-                                         for _, uid, _, at in sent])
+    conn = await session.connection()
+    await conn.execute(_SENT, [{"cid": cid, "mid": mid, "at": at} for cid, _, mid, at in sent])
+    await conn.execute(_LAST_SENT, [{"uid": uid, "at": at} for _, uid, _, at in sent])
 
 
 async def mark_unreachable(session: AsyncSession, user_ids: Iterable[int]) -> None:
     ids = list(user_ids)
     if ids:
         await session.execute(update(User).where(User.id.in_(ids)).values(
-            unreachable=True, next_checkin_at=None, next_summary_at=None))
+            unreachable=True, next_checkin_at=None, next_summary_at=None)
+            .execution_options(synchronize_session=False))
 
 
 async def use_days_for(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, list[date]]:
