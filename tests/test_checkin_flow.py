@@ -76,12 +76,14 @@ async def test_no_plan_for_the_situation_offers_to_make_one(bot: Harness) -> Non
     assert "If I feel alone, then I call my support person." in p.texts()[-1]
 
 
-async def test_a_strong_craving_gets_a_pointer_to_help(bot: Harness) -> None:
+async def test_a_strong_craving_or_low_mood_gets_a_pointer_to_help(bot: Harness) -> None:
     bot.clock.set(utc(2026, 3, 2, 6))
     p = await person_with_checkins(bot)
     await tick_at(bot, utc(2026, 3, 2, 8, 0, 5))
     await p.tap("9")
     assert "type <b>craving</b>" in checkin_messages(p)[0]["text"]
+    await p.tap("1")
+    assert "hard morning" in checkin_messages(p)[0]["text"]
 
 
 async def test_use_reported_is_recorded_kindly_and_the_record_is_kept(bot: Harness) -> None:

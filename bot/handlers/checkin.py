@@ -54,6 +54,7 @@ SLEEP = {"p": "poor", "o": "ok", "g": "good"}
 VALID_FOR = timedelta(hours=20)  # after that, or once a newer one exists, buttons are stale
 BULK_PER_SECOND = 25  # leaves room under Telegram's 30/s for replies to people
 HIGH_CRAVING = 7
+LOW_MOOD = 2
 
 
 # --- texts ----------------------------------------------------------------------------------
@@ -134,6 +135,8 @@ def render(t: Catalog, c: Checkin, p: recovery_math.Progress | None,
     extra = []
     if c.craving is not None and c.craving >= HIGH_CRAVING and step in ("m", "s"):
         extra.append(t.t("checkin.high_craving"))
+    if c.mood is not None and c.mood <= LOW_MOOD and step in ("s", "u"):
+        extra.append(t.t("checkin.low_mood"))
     body = "\n\n".join(x for x in (header(t, p), "\n".join(answered_lines(t, c)),
                                    "\n".join(extra), text) if x)
     return body, rows
