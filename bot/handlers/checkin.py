@@ -34,6 +34,7 @@ from bot.handlers.common import (
     svc,
     user_id_of,
 )
+from bot.handlers.progress import ask_recovery_start
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import local_today, reschedule, user_time, user_zone
 from bot.keyboards import button, cb, inline, int_arg, parse, scale
@@ -213,12 +214,16 @@ async def checkin_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
         uses = await repo.use_days_for(session, [c.user_id for c in claimed if c.recovery_start])
 
     async def send(c: _Claimed) -> tuple[_Claimed, str, int | None]:
-        t = s.catalog(c.locale)
-        p = (recovery_math.progress(c.recovery_start, uses.get(c.user_id, []), c.local_date)
-             if c.recovery_start else None)
-        stub = Checkin(id=c.checkin_id, user_id=c.user_id, local_date=c.local_date)
-        text, rows = render(t, stub, p)
-        outcome = await send_bulk(app.bot, c.user_id, text, inline(rows))
+        try:
+            t = s.catalog(c.locale)
+            p = (recovery_math.progress(c.recovery_start, uses.get(c.user_id, []),
+                                        c.local_date) if c.recovery_start else None)
+            stub = Checkin(id=c.checkin_id, user_id=c.user_id, local_date=c.local_date)
+            text, rows = render(t, stub, p)
+            outcome = await send_bulk(app.bot, c.user_id, text, inline(rows))
+        except Exception as exc:  # one person's fault never stops the others
+            log.error("check-in send failed: %s", type(exc).__name__)
+            return c, "failed", None
         return c, outcome.status, outcome.message.message_id if outcome.message else None
 
     results = await asyncio.gather(*(send(c) for c in claimed))
@@ -424,4 +429,5 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter)
     register_tick(app, "goal_summaries", goals_handlers.summary_work)
 
 
-__all__ = ["checkin_work", "register", "start_now", "user_time", "user_zone"]
+__all__ = ["ask_recovery_start", "checkin_work", "register", "start_now", "user_time",
+           "user_zone"]
