@@ -183,3 +183,26 @@ async def test_checkins_for_many_people_in_many_zones(bot: Harness) -> None:
         local_hours[uid] = row.due_at.astimezone(ZoneInfo(zones[uid])).strftime("%H:%M")
     assert set(local_hours.values()) == {"08:00"}
     assert sends_to(bot, 2003) >= 1
+
+
+async def test_blocking_and_unblocking_the_bot_is_noticed_without_a_failed_send(
+        bot: Harness) -> None:
+    from bot.local_driver import Person
+
+    bot.clock.set(utc(2026, 3, 2, 6))
+    p: Person = await person_with_checkins(bot)
+
+    def member_update(old: str, new: str) -> dict[str, object]:
+        me = bot.api.bot_user
+        return {"update_id": 990_000 + len(bot.api.calls), "my_chat_member": {
+            "chat": {"id": 1001, "type": "private", "first_name": "Alex"},
+            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"}, "date": 1,
+            "old_chat_member": {"user": me, "status": old, "until_date": 0},
+            "new_chat_member": {"user": me, "status": new, "until_date": 0}}}
+
+    await p.feed(member_update("member", "kicked"))
+    user = await user_row(bot)
+    assert user.unreachable and user.next_checkin_at is None
+    await p.feed(member_update("kicked", "member"))
+    user = await user_row(bot)
+    assert not user.unreachable and user.next_checkin_at == utc(2026, 3, 2, 8)

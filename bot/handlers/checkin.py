@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import ChatMember, Update
 from telegram.ext import Application, CallbackQueryHandler, TypeHandler
 
 from bot import recovery_math, schedule
@@ -402,18 +402,21 @@ async def start_now(update: Update, context: Context, user: User) -> None:
 
 # --- reachability ---------------------------------------------------------------------------
 async def mark_reachable(update: object, context: Context) -> None:
-    """Someone who blocked the bot wrote again: their check-ins resume."""
+    """Someone who blocked the bot wrote again (or unblocked it): check-ins resume.
+    Telegram also tells us when a person blocks the bot; then they are skipped at once."""
     if not isinstance(update, Update) or update.effective_user is None:
         return
     chat = update.effective_chat
     if chat is not None and chat.type != "private":
         return
+    blocked = (update.my_chat_member is not None
+               and update.my_chat_member.new_chat_member.status == ChatMember.BANNED)
     s = svc(context)
     async with s.db.session() as session:
         user = await users.get(session, update.effective_user.id)
-        if user is None or not user.unreachable:
+        if user is None or user.unreachable == blocked:
             return
-        user.unreachable = False
+        user.unreachable = blocked
         await reschedule(session, user, s.clock.now(), s.settings.default_timezone)
 
 
