@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import ChatMember, Update
@@ -36,7 +36,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.progress import ask_recovery_start
 from bot.handlers.router import TextRouter
-from bot.handlers.timing import local_today, reschedule, user_time, user_zone
+from bot.handlers.timing import DEFAULT_TIME, local_today, reschedule, user_time, user_zone
 from bot.keyboards import button, cb, inline, int_arg, parse, scale
 from bot.scheduler import register as register_tick
 from bot.sender import send_bulk
@@ -174,16 +174,20 @@ async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed],
         moves: list[tuple[int, datetime | None]] = []
         rows: list[dict[str, Any]] = []
         info: dict[int, repo.DueUser] = {}
+        plans: dict[tuple[Any, ...], tuple[Any, time, date, datetime]] = {}
         for d in due:
             if not d.enabled or d.unreachable:
                 moves.append((d.id, None))
                 continue
-            tz = schedule.zone(d.timezone, default)
-            at = schedule.parse_hhmm(d.checkin_time) or schedule.parse_hhmm("09:00")
-            assert at is not None
-            day = schedule.local_date(d.due, tz)
-            _, following = schedule.next_due(now, tz, at, after_date=day,
-                                             not_before=d.paused_until)
+            key = (d.timezone, d.checkin_time, d.due, d.paused_until)
+            if key not in plans:  # people due together mostly share zone and time: once each
+                tz = schedule.zone(d.timezone, default)
+                at = schedule.parse_hhmm(d.checkin_time) or DEFAULT_TIME
+                day = schedule.local_date(d.due, tz)
+                _, following = schedule.next_due(now, tz, at, after_date=day,
+                                                 not_before=d.paused_until)
+                plans[key] = (tz, at, day, following)
+            tz, at, day, following = plans[key]
             moves.append((d.id, following))
             paused = d.paused_until is not None and day < d.paused_until
             if paused or not schedule.late_ok(d.due, now, tz, at):

@@ -62,10 +62,19 @@ _LAST_SENT = (update(_USERS).where(_USERS.c.id == bindparam("uid"))
 
 
 async def advance(session: AsyncSession, moves: Sequence[tuple[int, datetime | None]]) -> None:
-    """Set each person's next due time (None: nothing due until settings change)."""
-    if moves:
-        conn = await session.connection()
-        await conn.execute(_ADVANCE, [{"uid": uid, "when": when} for uid, when in moves])
+    """Set each person's next due time (None: nothing due until settings change).
+    People due together mostly share the next time too: one UPDATE per distinct time."""
+    groups: dict[datetime | None, list[int]] = {}
+    for uid, when in moves:
+        groups.setdefault(when, []).append(uid)
+    conn = await session.connection()
+    for when, ids in groups.items():
+        if len(ids) == 1:
+            await conn.execute(_ADVANCE, {"uid": ids[0], "when": when})
+        else:
+            await conn.execute(update(_USERS).where(_USERS.c.id.in_(bindparam("ids",
+                                                                             expanding=True)))
+                               .values(next_checkin_at=when), {"ids": ids})
 
 
 def _insert(session: AsyncSession) -> Any:
