@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     Defaults,
     MessageHandler,
@@ -23,6 +24,7 @@ from bot import exercises, scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
+    checkin,
     craving,
     errors,
     gate,
@@ -37,6 +39,7 @@ from bot.handlers import (
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
 from bot.pacing import JobQueueSteps, ManualSteps, StepScheduler
+from bot.sender import TwoLaneRateLimiter
 from bot.services import KEY, Services
 from bot.update_processor import PerUserUpdateProcessor
 from content import Texts
@@ -46,8 +49,9 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ["craving", "alert", "plans", "plan", "reasons", "breathe", "helpnow", "help", "start",
-            "cancel", "country", "discreet", "export", "delete"]
+COMMANDS = ["craving", "alert", "plans", "plan", "reasons", "breathe", "checkin", "progress",
+            "since", "goals", "settings", "timezone", "pause", "helpnow", "country", "discreet",
+            "export", "delete", "help", "start", "cancel"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -88,7 +92,8 @@ async def _stale_button(update: Any, context: Context) -> None:
 
 def build_application(settings: Settings, token: str, *, request: BaseRequest | None = None,
                       clock: Clock | None = None, db: Database | None = None,
-                      texts: Texts | None = None, job_queue: bool = True) -> App:
+                      texts: Texts | None = None, job_queue: bool = True,
+                      rate_limiter: BaseRateLimiter[Any] | None = None) -> App:
     texts = texts or load_texts()
     db = db or open_database(settings)
     builder = (
@@ -98,6 +103,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(PerUserUpdateProcessor(256))
+        .rate_limiter(rate_limiter or TwoLaneRateLimiter())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -114,7 +120,9 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     router = TextRouter()
     app.bot_data[ROUTER_KEY] = router
 
-    app.add_handler(TypeHandler(object, gate.private_only), group=-2)
+    # groups before 0 run in order, one handler each: the private-chats gate, then
+    # reachability (check-ins), then stopping a running exercise when the person moves on
+    app.add_handler(TypeHandler(object, gate.private_only), group=-3)
     pacer.register(app)
     onboarding.register(app)
     craving.register(app, router)
@@ -123,6 +131,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     reasons.register(app, router)
     safety.register(app, router)
     privacy.register(app, router)
+    checkin.register(app, router)
     app.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         router.on_message,

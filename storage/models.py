@@ -39,6 +39,16 @@ class User(Base):
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
     recovery_start: Mapped[date | None] = mapped_column(Date)
+    # check-ins, milestones and goals (migration 0004_checkins). next_* are UTC due times,
+    # NULL when nothing is due (off, or unreachable), so the tick's index scan stays short.
+    checkin_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    checkins_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    last_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_checkin_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary_weekday: Mapped[int] = mapped_column(Integer, default=6)
+    next_summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class PendingInput(Base):
@@ -170,3 +180,58 @@ class Slip(Base):
     time_of_day: Mapped[str | None] = mapped_column(String(10))
     next_step: Mapped[str | None] = mapped_column(String(20))
     next_step_text: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+# --- check-ins, milestones and goals (issue 5; migration 0004_checkins) ---------------------
+class Checkin(Base):
+    """One daily check-in: sent by the tick (or started by the person), answered step by
+    step on the same message. One per person and local date."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("user_id", "local_date", name="uq_checkins_user_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(12), default="scheduled")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    craving: Mapped[int | None] = mapped_column(Integer)
+    mood: Mapped[int | None] = mapped_column(Integer)
+    sleep: Mapped[str | None] = mapped_column(String(8))
+    used: Mapped[bool | None] = mapped_column(Boolean)
+    risk: Mapped[str | None] = mapped_column(String(20))
+
+
+class Goal(Base):
+    """A weekly goal: a name in the person's words (encrypted) and a count per week."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(EncryptedText)
+    target: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    celebrated_week: Mapped[date | None] = mapped_column(Date)
+
+
+class GoalLog(Base):
+    """One tap of progress on a goal, on a local date."""
+
+    __tablename__ = "goal_logs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("goals.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    local_date: Mapped[date] = mapped_column(Date)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime)

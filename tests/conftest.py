@@ -21,6 +21,7 @@ from bot.config import Settings, load_settings
 from bot.fake_api import FakeBotApi, FakeRequest
 from bot.local_driver import Person
 from bot.scheduler import run_tick
+from bot.sender import InstantTime, TwoLaneRateLimiter
 from storage.crypto import FieldCipher
 from storage.db import Database
 
@@ -91,6 +92,7 @@ class Harness:
         await p.tap("I agree")
         await p.tap("Later")
         await p.tap("Later")
+        await p.tap("Skip for now")  # the recovery start date, asked last
         return p
 
     async def tick(self) -> dict[str, int]:
@@ -104,8 +106,10 @@ async def start_harness(target: DbTarget, *, api: FakeBotApi | None = None,
     cfg = load_settings(database_url=target.url, data_key=DATA_KEY, **settings)
     database = open_db(target)
     await database.migrate()
+    limiter_time = InstantTime()  # every send is rate limited, in virtual time
     app = build_application(cfg, TOKEN, request=FakeRequest(api), clock=clock, db=database,
-                            job_queue=False)
+                            job_queue=False, rate_limiter=TwoLaneRateLimiter(
+                                clock=limiter_time.clock, sleep=limiter_time.sleep))
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)

@@ -49,7 +49,11 @@ FLOWS: dict[str, list[Step]] = {
                 ("send", "phone Wilhelmina"), ("send", "/craving"), ("tap", "Breathe"),
                 ("tap", "Box breathing"), ("tap", "Stop"), ("tap", "3"), ("tap", "easing"),
                 ("tap", "2"), ("tap", "Box breathing"), ("send", "/alert")],
-    # the check-in flow joins here at merge, one line
+    "checkin": [("send", "/timezone Reykjavik"), ("send", "/checkin 07:45"),
+                ("send", "/since 2026-01-05"), ("send", "/checkin now"), ("tap", "6"),
+                ("tap", "3"), ("tap", "Poorly"), ("tap", "No"), ("tap", "Lonely"),
+                ("send", "/goals"), ("tap", "New goal"), ("send", "visit Grandma Philippa weekly"),
+                ("send", "/progress")],
 }
 
 

@@ -49,8 +49,15 @@ async def test_consent_creates_the_person_and_offers_a_first_plan(bot: Harness) 
 
 
 async def test_onboarding_can_be_skipped_and_ends_with_the_craving_keyboard(bot: Harness) -> None:
-    p = await bot.consented()
-    assert "All set" in "\n".join(p.texts()[-2:])
+    p = bot.person()
+    await p.send("/start")
+    await p.tap("I agree")
+    await p.tap("Later")
+    await p.tap("Later")
+    assert "All set" in "\n".join(p.texts()[-3:])
+    assert "When did your recovery start?" in p.last_text
+    await p.tap("Skip for now")
+    assert "any time with /since" in p.last_text
     assert p.keyboard()[0] == "🆘 Craving"
     await p.send("/start")
     assert "Welcome back" in p.last_text

@@ -36,7 +36,10 @@ WITHOUT_CONSENT: list[tuple[str, str]] = [
     ("press", "reason:new"), ("press", "onb:plan"), ("press", "safety:st:1:lonely"),
     ("press", "support:alert"), ("press", "consent:no"), ("send", "🆘 Craving"),
     ("press", "crave:breathe:0"), ("press", "crave:ex:0:box"), ("press", "crave:rate:0:3"),
-    ("press", "crave:int:1:5"), ("send", "/alert"),
+    ("press", "crave:int:1:5"), ("send", "/alert"), ("send", "/checkin on"),
+    ("send", "/checkin 08:30"), ("send", "/timezone Berlin"), ("send", "/since 2026-03-01"),
+    ("send", "/progress"), ("send", "/goals"), ("send", "/pause 3"), ("send", "/settings"),
+    ("press", "checkin:st:0"), ("press", "goal:new"), ("press", "settings:tz"),
 ]
 
 

@@ -17,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import exercises as exercise_defs
 from bot import what_works
-from bot.handlers import pacer
+from bot.handlers import pacer, reachability
 from bot.handlers.common import (
     Context,
     button_invalid,
@@ -549,6 +549,7 @@ async def follow_up_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
             async with s.db.session() as session:
                 await episodes.drop_follow_up(session, episode_id)
                 await users.update(session, user_id, unreachable=True)
+            reachability.forget(app, [user_id])
             continue
         except TelegramError as exc:  # the lease expires and a later tick retries
             log.warning("follow-up send failed (%s); will retry", type(exc).__name__)

@@ -106,6 +106,10 @@ async def finish(update: Update, context: Context) -> None:
         await reply(update, context, t.t("common.back_to_menu"), main_menu(t))
     else:
         await reply(update, context, t.t("onboarding.done"), main_menu(t))
+    if user is not None and user.recovery_start is None:
+        from bot.handlers.progress import ask_recovery_start  # milestones own the question
+
+        await ask_recovery_start(update, context, user)
 
 
 async def help_command(update: Update, context: Context) -> None:

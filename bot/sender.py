@@ -1,0 +1,207 @@
+"""Every call to Telegram goes through one rate limiter with two lanes (DESIGN.md, 4).
+
+* **interactive** (the default): replies to what a person just did. It reserves the next
+  free slot at once, so it never queues behind scheduled sends.
+* **bulk**: scheduled check-ins and summaries (`rate_limit_args={"lane": "bulk"}`). A bulk
+  send takes a slot only when one is free *now*; it never books slots ahead, so an
+  interactive reply waits at most one slot (1/30 s) behind it.
+
+Limits (Telegram's): about 30 messages a second overall, 1 a second per private chat with
+short bursts (a reply and a follow-up line), 20 a minute per group. They are kept as GCRA
+timelines ("theoretical arrival times"), one number per chat, pruned when idle.
+`RetryAfter` pauses every lane for the time Telegram asks, then the call is retried, at
+most `max_retries` times. Calls without a chat (getUpdates, answerCallbackQuery, getMe)
+pass straight through. The clock and sleep are injectable, so tests run in virtual time.
+
+`send_bulk` is the tick's way to send: a person who blocked the bot comes back as
+"blocked" (so the caller can mark them unreachable), any other failure as "failed".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+INTERACTIVE = "interactive"
+BULK = "bulk"
+BULK_ARGS: dict[str, Any] = {"lane": BULK}
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[Any]]
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    def __init__(self, *, overall_per_second: float = 30.0, chat_per_second: float = 1.0,
+                 chat_burst: int = 3, group_per_minute: float = 20.0, max_retries: int = 3,
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        self.overall_interval = 1.0 / overall_per_second
+        self.chat_interval = 1.0 / chat_per_second
+        self.chat_tolerance = self.chat_interval * (max(chat_burst, 1) - 1)
+        self.group_interval = 60.0 / group_per_minute
+        self.max_retries = max_retries
+        self._clock = clock
+        self._sleep = sleep
+        self._global_tat = 0.0
+        self._chat_tat: dict[int | str, float] = {}
+        self._paused_until = 0.0
+        self._bulk_lock: asyncio.Lock | None = None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    # --- timelines --------------------------------------------------------------------------
+    def _chat_params(self, chat: int | str) -> tuple[float, float]:
+        if isinstance(chat, str) or chat < 0:  # groups, channels (@username)
+            return self.group_interval, 0.0
+        return self.chat_interval, self.chat_tolerance
+
+    def _chat_ready_at(self, chat: int | str) -> float:
+        _, tolerance = self._chat_params(chat)
+        tat = self._chat_tat.get(chat)
+        return 0.0 if tat is None else tat - tolerance
+
+    def _book(self, chat: int | str, at: float) -> None:
+        interval, _ = self._chat_params(chat)
+        self._global_tat = max(self._global_tat, at) + self.overall_interval
+        self._chat_tat[chat] = max(self._chat_tat.get(chat, at), at) + interval
+        if len(self._chat_tat) > 10_000:  # forget chats whose timeline has fully recovered
+            now = self._clock()
+            self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
+
+    async def _wait_pause(self) -> None:
+        while (delay := self._paused_until - self._clock()) > 0:
+            await self._sleep(delay)
+
+    async def acquire(self, lane: str, chat: int | str) -> None:
+        """Wait until a message to `chat` may go in `lane`; the slot is then taken."""
+        if lane == BULK:
+            await self._acquire_bulk(chat)
+            return
+        await self._wait_pause()
+        now = self._clock()
+        at = max(now, self._global_tat, self._chat_ready_at(chat))
+        self._book(chat, at)
+        if at > now:
+            await self._sleep(at - now)
+        await self._wait_pause()  # Telegram may have asked for a pause meanwhile
+
+    async def _acquire_bulk(self, chat: int | str) -> None:
+        if self._bulk_lock is None:
+            self._bulk_lock = asyncio.Lock()
+        while True:
+            if (delay := self._chat_ready_at(chat) - self._clock()) > 0:
+                await self._sleep(delay)  # outside the lock: other chats go meanwhile
+                continue
+            async with self._bulk_lock:
+                while True:
+                    now = self._clock()
+                    if self._chat_ready_at(chat) > now:
+                        break  # a reply to this person took the chat's slot: wait again
+                    delay = max(self._paused_until, self._global_tat) - now
+                    if delay <= 0:
+                        self._book(chat, now)
+                        return
+                    await self._sleep(delay)
+
+    # --- PTB hook ---------------------------------------------------------------------------
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> JSONResult:
+        chat = data.get("chat_id")
+        if chat is None:
+            return await callback(*args, **kwargs)
+        try:
+            chat_key: int | str = int(chat)
+        except (TypeError, ValueError):
+            chat_key = str(chat)
+        lane = (rate_limit_args or {}).get("lane", INTERACTIVE)
+        for attempt in range(self.max_retries + 1):
+            await self.acquire(lane, chat_key)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == self.max_retries:
+                    log.warning("Telegram flood control: giving up after %d retries (%s)",
+                                attempt, endpoint)
+                    raise
+                seconds = _retry_seconds(exc)
+                self._paused_until = max(self._paused_until, self._clock() + seconds + 0.1)
+                log.info("Telegram flood control: pausing sends for %.1f s (%s)", seconds,
+                         endpoint)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    value = getattr(exc, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value or 1)
+
+
+# --- sending from the tick --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "sent" | "blocked" | "failed"
+    message: Message | None = None
+
+
+def is_blocked(exc: TelegramError) -> bool:
+    """The person blocked the bot, deleted their account, or the chat is gone."""
+    if isinstance(exc, Forbidden):
+        return True
+    return isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
+
+
+async def send_bulk(bot: Any, chat_id: int, text: str, markup: Any = None) -> Outcome:
+    """Send in the bulk lane; never raises for Telegram faults (logged by type only).
+
+    A fault after Telegram may have accepted the message (a timeout) is not retried:
+    scheduled messages are at most once, never twice."""
+    lane = {"rate_limit_args": BULK_ARGS} if getattr(bot, "rate_limiter", None) else {}
+    try:
+        message = await bot.send_message(chat_id, text, reply_markup=markup, **lane)
+    except TelegramError as exc:
+        if is_blocked(exc):
+            return Outcome("blocked")
+        log.warning("scheduled send failed: %s", type(exc).__name__)
+        return Outcome("failed")
+    return Outcome("sent", message)
+
+
+class InstantTime:
+    """Virtual time for tests and benchmarks: `sleep` moves the clock instead of waiting.
+    With a limiter on it, every rule is applied and nothing waits for real."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        if delay > 0:
+            self.now += delay
+            self.slept += delay
+        await asyncio.sleep(0)
