@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from telegram import CallbackQuery, Message, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.keyboards import parse
 from bot.services import Services, services
 from content import Catalog
 from storage.models import User
@@ -61,6 +63,33 @@ async def edit_or_send(update: Update, context: Context, text: str, markup: Mark
 async def button_invalid(query: CallbackQuery, t: Catalog) -> None:
     """Stale or forged buttons: say so politely and change nothing."""
     await query.answer(t.t("common.button_invalid"), show_alert=False)
+
+
+ANSWERED = "answered"  # a button action that showed its own pop-up
+ButtonAction = Callable[[Update, Context, User, list[str]], Awaitable[bool | str]]
+
+
+def button_router(feature: str, actions: Mapping[str, ButtonAction],
+                  ) -> Callable[[Update, Context], Awaitable[None]]:
+    """One callback handler for `feature:action:args` buttons of consented people: an
+    unknown action, a stranger, or an action that returns False changes nothing and
+    says the button is no longer valid."""
+
+    async def on_button(update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        user = await load_user(context, user_id_of(update))
+        t = catalog(context, user, update)
+        parsed = parse(query.data, feature)
+        action = actions.get(parsed[0]) if parsed is not None else None
+        result = (await action(update, context, user, parsed[1])
+                  if user is not None and action is not None and parsed is not None else False)
+        if not result:
+            await button_invalid(query, t)
+        elif result != ANSWERED:
+            await query.answer()
+
+    return on_button
 
 
 def user_id_of(update: Update) -> int:

@@ -15,8 +15,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import goal_text, schedule
 from bot.handlers import reachability
 from bot.handlers.common import (
+    ANSWERED,
     Context,
-    button_invalid,
+    button_router,
     catalog,
     clean_text,
     edit_or_send,
@@ -27,7 +28,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import SUMMARY_TIME, fmt_date, local_today, reschedule
-from bot.keyboards import button, cb, inline, int_arg, parse
+from bot.keyboards import button, cb, inline, int_arg
 from bot.sender import send_bulk
 from bot.services import KEY, Services
 from content import Catalog
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 ASK_NAME = "goal_name"
 ASK_COUNT = "goal_count"
 COUNTS = [1, 2, 3, 4, 5, 6, 7]
-ANSWERED = "answered"  # a button handler that showed its own pop-up
 
 
 def _week(user: User, today: date) -> tuple[date, date]:
@@ -196,25 +196,6 @@ async def typed_count(update: Update, context: Context, user: User, row: Pending
 
 
 # --- buttons --------------------------------------------------------------------------------
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    parsed = parse(query.data, "goal")
-    if user is None or parsed is None:
-        await button_invalid(query, t)
-        return
-    action, args = parsed
-    handler = _BUTTONS.get(action)
-    result = await handler(update, context, user, args) if handler is not None else False
-    if not result:
-        await button_invalid(query, t)
-        return
-    if result is not ANSWERED:
-        await query.answer()
-
-
 async def _pending_of(context: Context, user: User, kind: str) -> PendingInput | None:
     async with svc(context).db.session() as s:
         row = await pending.get(s, user.id)
@@ -407,6 +388,6 @@ async def summary_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:
     app.add_handler(CommandHandler("goals", goals_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^goal:"))
+    app.add_handler(CallbackQueryHandler(button_router("goal", _BUTTONS), pattern=r"^goal:"))
     router.pending[ASK_NAME] = typed_name
     router.pending[ASK_COUNT] = typed_count

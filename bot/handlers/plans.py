@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import plan_text
 from bot.handlers.common import (
     Context,
-    button_invalid,
+    button_router,
     catalog,
     clean_text,
     edit_or_send,
@@ -20,7 +20,7 @@ from bot.handlers.common import (
     user_id_of,
 )
 from bot.handlers.router import TextRouter
-from bot.keyboards import button, cb, inline, int_arg, main_menu, parse
+from bot.keyboards import button, cb, inline, int_arg, main_menu
 from content import Catalog
 from storage.models import PendingInput, Plan, User
 from storage.repositories import pending
@@ -177,23 +177,6 @@ async def typed_edit(update: Update, context: Context, user: User, row: PendingI
 
 
 # --- buttons ---------------------------------------------------------------------------------
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    parsed = parse(query.data, "plan")
-    if user is None or parsed is None:
-        await button_invalid(query, t)
-        return
-    action, args = parsed
-    handler = _BUTTONS.get(action)
-    if handler is None or not await handler(update, context, user, args):
-        await button_invalid(query, t)
-        return
-    await query.answer()
-
-
 async def _b_new(update: Update, context: Context, user: User, args: list[str]) -> bool:
     await begin_new_plan(update, context, user)
     return True
@@ -361,7 +344,7 @@ async def plan_command(update: Update, context: Context) -> None:
 def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:
     app.add_handler(CommandHandler("plans", plans_command))
     app.add_handler(CommandHandler("plan", plan_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^plan:"))
+    app.add_handler(CallbackQueryHandler(button_router("plan", _BUTTONS), pattern=r"^plan:"))
     router.pending[ASK_SITUATION] = typed_situation
     router.pending[ASK_ACTION] = typed_action
     router.pending[ASK_EDIT] = typed_edit
