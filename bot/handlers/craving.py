@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -69,7 +70,8 @@ async def craving_stage(update: Update, context: Context, text: str, user: User 
 
 
 # --- history helpers --------------------------------------------------------------------------
-def outcomes(history: list[CravingEpisode] | list[episodes.OutcomeRow]) -> list[what_works.Outcome]:
+def outcomes(history: Sequence[CravingEpisode | episodes.OutcomeRow | episodes.Recent],
+             ) -> list[what_works.Outcome]:
     return [what_works.Outcome(e.started_at, e.intensity_start, e.intensity_end,
                                tuple(e.tried or ()), e.helped, e.plan_id) for e in history]
 
@@ -109,11 +111,12 @@ async def start_craving(update: Update, context: Context, user: User | None, *,
     async with s.db.session() as session:
         await pending.clear(session, user.id)
         plans = await plan_repo.list_for(session, user.id)
-        past = await episodes.outcomes(session, user.id)
+        recent = await episodes.recent(session, user.id)
+        past = [e for e in recent if e.intensity_end is not None]
         ranked_plans = what_works.rank_plans([p.id for p in plans], outcomes(past))
         episode, created = await episodes.open_or_continue(
             session, user.id, now, timedelta(minutes=s.settings.follow_up_minutes), source,
-            plan_id=ranked_plans[0] if ranked_plans else None)
+            recent, plan_id=ranked_plans[0] if ranked_plans else None)
         history = outcomes([e for e in past if e.id != episode.id])
         by_id = {p.id: p for p in plans}
         if episode.trigger:

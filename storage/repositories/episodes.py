@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CravingEpisode
@@ -13,16 +13,40 @@ from storage.models import CravingEpisode
 REUSE_WITHIN = timedelta(minutes=60)
 
 
+@dataclass(frozen=True)
+class Recent:
+    """One of a person's recent episodes, as much as the craving reply needs."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    intensity_start: int | None
+    intensity_end: int | None
+    trigger: str | None
+    tried: list[str]
+    helped: str | None
+    plan_id: int | None
+
+
+async def recent(session: AsyncSession, user_id: int, limit: int = 50) -> list[Recent]:
+    """The newest episodes first: the open one (if any) and the outcomes of past ones,
+    in one query (this runs on every craving)."""
+    e = CravingEpisode
+    rows = await session.execute(
+        select(e.id, e.started_at, e.ended_at, e.intensity_start, e.intensity_end, e.trigger,
+               e.tried, e.helped, e.plan_id)
+        .where(e.user_id == user_id).order_by(e.started_at.desc(), e.id.desc()).limit(limit)
+    )
+    return [Recent(*row) for row in rows]
+
+
 async def open_or_continue(session: AsyncSession, user_id: int, now: datetime,
                            follow_up_after: timedelta, source: str,
-                           plan_id: int | None = None) -> tuple[CravingEpisode, bool]:
+                           recent_rows: list[Recent], plan_id: int | None = None,
+                           ) -> tuple[Recent, bool]:
     """The person's open episode if it began within the hour, else a new one.
-    Returns (episode, created)."""
-    latest = await session.scalar(
-        select(CravingEpisode).where(CravingEpisode.user_id == user_id,
-                                     CravingEpisode.ended_at.is_(None))
-        .order_by(CravingEpisode.started_at.desc()).limit(1)
-    )
+    Returns (episode, created). `recent_rows` is what `recent` returned."""
+    latest = next((r for r in recent_rows if r.ended_at is None), None)
     if latest is not None and now - latest.started_at <= REUSE_WITHIN:
         return latest, False
     if latest is not None:  # older open episodes are closed as they were, no follow-up
@@ -32,12 +56,14 @@ async def open_or_continue(session: AsyncSession, user_id: int, now: datetime,
             .values(ended_at=now, follow_up_at=None)
             .execution_options(synchronize_session=False)
         )
-    episode = CravingEpisode(user_id=user_id, started_at=now, tried=[],
-                             follow_up_at=now + follow_up_after, follow_up_attempts=0,
-                             source=source, plan_id=plan_id)
-    session.add(episode)
-    await session.flush()
-    return episode, True
+    new_id = await session.scalar(
+        insert(CravingEpisode).values(
+            user_id=user_id, started_at=now, tried=[], follow_up_at=now + follow_up_after,
+            follow_up_attempts=0, source=source, plan_id=plan_id,
+        ).returning(CravingEpisode.id)
+    )
+    assert new_id is not None
+    return Recent(new_id, now, None, None, None, None, [], None, plan_id), True
 
 
 async def get_owned(session: AsyncSession, user_id: int, episode_id: int) -> CravingEpisode | None:
