@@ -1,6 +1,6 @@
 """Craving reply latency: update in -> the bot's first sendMessage, on SQLite.
 
-    python bench/craving_latency.py [--people 1 100] [--rounds 20] [--seconds 20]
+    python bench/craving_latency.py [--people 1 100] [--gap 3 10] [--rounds 10] [--seconds 20]
 
 The real Application runs with its per-person update processor; updates go through
 `update_queue` exactly as polling delivers them; the fake Bot API (in process) records the
@@ -8,8 +8,10 @@ moment the first reply for each person is sent. Every craving is a new episode (
 moves two hours), so each reply includes the database writes of a fresh craving.
 
 Two loads, both reported:
-- paced: N people in a craving at the same time, each messaging at a human pace
-  (exponential gaps, mean 3 s), for --seconds. This is "N people messaging at once".
+- paced: N people in a craving at the same time, each sending "I'm craving" again and
+  again with exponential gaps (mean --gap seconds, default 3 and 10), for --seconds. Each
+  message is the heaviest update there is (a new episode and two messages); 100 people
+  every 3 s is 33 new cravings a second.
 - burst: all N send in the very same millisecond, --rounds times (a worst case: the last
   of them waits for the N-1 before it, so its latency is N x the per-update cost).
 Sends go through the bot's two-lane rate limiter. By default it runs in virtual time
@@ -61,8 +63,8 @@ def summary(load: str, n: int, latencies: list[float], per_s: float) -> dict[str
             "updates_per_s": round(per_s, 1)}
 
 
-async def run(people_counts: list[int], rounds: int, seconds: float, db_path: Path,
-              limiter: str) -> dict[str, Any]:
+async def run(people_counts: list[int], gaps: list[float], rounds: int, seconds: float,
+              db_path: Path, limiter: str) -> dict[str, Any]:
     api = FakeBotApi()
     clock = FakeClock()
     settings = load_settings(database_url=f"sqlite+aiosqlite:///{db_path}",
@@ -105,28 +107,27 @@ async def run(people_counts: list[int], rounds: int, seconds: float, db_path: Pa
             started[uid] = time.perf_counter()
             await app.update_queue.put(update)
 
-        for n in people_counts:
-            # paced: n people, each sends a craving message every ~3 s (exponential gaps)
+        async def paced(n: int, gap: float) -> dict[str, Any]:
+            """n people, each sending a craving message every ~gap s (exponential gaps)."""
             latencies: list[float] = []
             rng = random.Random(n)
 
-            async def person(uid: int, until: float, out: list[float] = latencies,
-                             rng: random.Random = rng) -> None:
+            async def person(uid: int, until: float) -> None:
                 while time.perf_counter() < until:
-                    await asyncio.sleep(rng.expovariate(1 / 3.0))
+                    await asyncio.sleep(rng.expovariate(1 / gap))
                     waiting[uid] = asyncio.get_running_loop().create_future()
                     await craving(uid)
                     await waiting[uid]
-                    out.append((first[uid] - started[uid]) * 1000)
+                    latencies.append((first[uid] - started[uid]) * 1000)
 
             wall = time.perf_counter()
-            until = wall + seconds
-            await asyncio.gather(*(person(10_000 + u, until) for u in range(1, n + 1)))
-            wall = time.perf_counter() - wall
-            results[f"paced_{n}"] = summary("paced", n, latencies, len(latencies) / wall)
+            await asyncio.gather(*(person(10_000 + u, wall + seconds) for u in range(1, n + 1)))
+            return summary(f"gap {gap:g}s", n, latencies,
+                           len(latencies) / (time.perf_counter() - wall))
 
-            # burst: all n in the same instant
-            burst: list[float] = []
+        async def burst(n: int) -> dict[str, Any]:
+            """All n in the same instant, `rounds` times."""
+            out: list[float] = []
             wall = time.perf_counter()
             for _ in range(rounds):
                 started.clear()
@@ -135,10 +136,14 @@ async def run(people_counts: list[int], rounds: int, seconds: float, db_path: Pa
                 for u in range(1, n + 1):
                     await craving(10_000 + u)
                 await done.wait()
-                burst += [(first[c] - started[c]) * 1000 for c in started]
+                out += [(first[c] - started[c]) * 1000 for c in started]
                 await asyncio.sleep(0.05)  # let the second message (0-10 scale) go out
-            wall = time.perf_counter() - wall
-            results[f"burst_{n}"] = summary("burst", n, burst, n * rounds / wall)
+            return summary("burst", n, out, n * rounds / (time.perf_counter() - wall))
+
+        for n in people_counts:
+            for gap in gaps:
+                results[f"paced_{n}_gap{gap:g}"] = await paced(n, gap)
+            results[f"burst_{n}"] = await burst(n)
             started.clear()
             first.clear()
         await app.stop()
@@ -149,6 +154,7 @@ async def run(people_counts: list[int], rounds: int, seconds: float, db_path: Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, nargs="+", default=[1, 100])
+    parser.add_argument("--gap", type=float, nargs="+", default=[3.0, 10.0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--database", type=Path, default=None)
@@ -156,11 +162,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.database or Path(tmp) / "bench.sqlite3"
-        results = asyncio.run(run(args.people, args.rounds, args.seconds, db, args.limiter))
-    print(f"{'load':>6} {'people':>7} {'samples':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        results = asyncio.run(run(args.people, args.gap, args.rounds, args.seconds, db,
+                                  args.limiter))
+    print(f"{'load':>9} {'people':>7} {'samples':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'updates/s':>10}")
     for r in results.values():
-        print(f"{r['load']:>6} {r['people']:>7} {r['samples']:>8} {r['p50_ms']:>8} "
+        print(f"{r['load']:>9} {r['people']:>7} {r['samples']:>8} {r['p50_ms']:>8} "
               f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['updates_per_s']:>10}")
     print(json.dumps({"bench": "craving_latency", "backend": "sqlite", "limiter": args.limiter,
                       "machine": f"{platform.machine()} {os.cpu_count()} cores",
