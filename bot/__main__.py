@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
                    "Migrations are applied first.")
     chat = sub.add_parser("chat", help="try the bot in this terminal, no token or network",
                           description="A local console chat with the real bot, in process. "
-                          "Type text or /commands; type a number to tap a button; /quit ends.")
+                          "Type text or /commands; a letter (a, b, ...) or a button's label "
+                          "taps it; k1, k2, ... tap the keyboard; /quit ends.")
     chat.add_argument("--database", default=None,
                       help="SQLite file to keep the chat in (default: data/chat.sqlite3)")
     chat.add_argument("--user-id", type=int, default=1001, help="your pretend Telegram id")

@@ -124,6 +124,15 @@ def _now_zones() -> frozenset[str]:
 
 
 @lru_cache(maxsize=512)
+def country_of_zone(zone: str) -> str | None:
+    """The two-letter country a zone belongs to (zone.tab), e.g. Europe/Berlin -> DE."""
+    zone = canonical(zone)
+    for code, zones in _country_zones().items():
+        if any(z == zone for z, _ in zones):
+            return code
+    return None
+
+
 def country_zones(country: str | None) -> list[str]:
     """A short list of zones for a country, one per distinct clock (e.g. US: New York,
     Chicago, Denver, Phoenix, Los Angeles, Anchorage, ...)."""

@@ -351,6 +351,8 @@ class LocalBotApi:
 
     def _result(self, key: str, p: JSONDict) -> Any:
         markup = p.get("reply_markup")
+        if not (isinstance(markup, dict) and "inline_keyboard" in markup):
+            markup = None  # like Telegram: a Message carries only an inline keyboard back
         if key == "getme":
             flags = ("can_join_groups", "can_read_all_group_messages", "supports_inline_queries")
             return self.bot_user | dict.fromkeys(flags, False)

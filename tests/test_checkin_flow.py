@@ -182,3 +182,16 @@ async def test_answering_is_remembered_for_the_support_nudge(bot: Harness) -> No
     user = await user_row(bot)
     assert user.last_checkin_answered_at == utc(2026, 3, 2, 8, 5)
     assert user.last_checkin_at == utc(2026, 3, 2, 8, 0, 5)
+
+
+async def test_discreet_check_in_shows_nothing_on_the_lock_screen(bot: Harness) -> None:
+    bot.clock.set(utc(2026, 3, 2, 6))
+    p = await person_with_checkins(bot)
+    await p.send("/discreet on")
+    await p.send("/since 2026-02-01")
+    await tick_at(bot, utc(2026, 3, 2, 8, 0, 5))
+    [message] = [m for m in p.messages() if "Good morning" in (m.get("text") or "")]
+    preview = message["text"].split("\n\n")[:2]  # what a lock screen shows
+    for word in ("craving", "using", "recovery", "days", "relapse"):
+        assert word not in " ".join(preview).lower(), word
+    assert "Days without using" in message["text"]  # still there, further down

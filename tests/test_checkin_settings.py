@@ -93,7 +93,7 @@ async def test_pause_and_resume_with_buttons(bot: Harness) -> None:
     bot.clock.set(utc(2026, 3, 2, 6))
     p = await person_with_checkins(bot)
     await p.send("/pause")
-    await p.tap("7 day(s)")
+    await p.tap("7 days")
     assert (await user_row(bot)).paused_until == date(2026, 3, 9)
     await p.send("/settings")
     assert "paused; back on Mon 9 March at 09:00" in p.last_text

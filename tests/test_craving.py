@@ -277,7 +277,7 @@ async def test_follow_up_after_fifteen_minutes_learns_what_helped(bot: Harness) 
     assert [b.label for b in p.buttons(p.messages()[-1])] == [
         "Box breathing", "Your if-then plan", "Waiting it out", "Nothing yet"]
     await p.tap("Box breathing")
-    assert "I'll remember that box breathing helped" in p.last_text
+    assert "remember what helped (box breathing)" in p.last_text
     episode = await latest_episode(bot)
     assert (episode.intensity_start, episode.intensity_end, episode.helped) == (8, 3, "box")
     assert episode.ended_at == bot.clock.now()
@@ -396,3 +396,33 @@ async def test_without_consent_a_craving_still_gets_help_and_nothing_is_stored(
     async with bot.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(User)) == 0
         assert await s.scalar(select(func.count()).select_from(CravingEpisode)) == 0
+
+
+async def test_typed_numbers_answer_the_scale_like_taps(bot: Harness) -> None:
+    p = await bot.consented()
+    await p.send("/craving")
+    await p.send("8")
+    assert "Urge: 8 of 10" in p.last_text and "What set it off?" in p.last_text
+    await p.send(" 3 ")
+    assert "From 8 to 3" in p.last_text
+    episode = await latest_episode(bot)
+    assert (episode.intensity_start, episode.intensity_end) == (8, 3)
+    await p.send("11")
+    assert "not sure what you meant" in p.last_text
+
+
+async def test_skipping_the_trigger_keeps_the_options_and_no_false_still(bot: Harness) -> None:
+    p = await bot.consented()
+    await p.send("/craving")
+    await p.tap("Breathe")
+    await p.tap("Box breathing")
+    await p.tap("Stop")
+    await p.tap("3")  # the first rating of this craving
+    assert "Noted: 3 of 10" in p.last_text and "Still" not in p.last_text
+    bot.clock.advance(hours=2)  # a new craving, asked for its strength again
+    await p.send("/craving")
+    await p.send("6")
+    await p.tap("Skip")
+    skipped = p.messages()[-1]
+    assert "What would help right now?" in skipped["text"]
+    assert "🌬 Breathe" in [b.label for b in p.buttons(skipped)]

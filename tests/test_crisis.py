@@ -23,7 +23,7 @@ async def test_crisis_works_without_consent_and_stores_nothing(bot: Harness) -> 
     assert "?" not in text.split("\n")[0]  # never a question back, least of all about methods
     data = button_data(p)
     assert "support:alert" not in data  # no supporter without consent
-    assert data == ["safety:od", "safety:countries"]
+    assert data == ["safety:od:US", "safety:countries"]  # the steps name the same numbers
     counts = await row_counts(bot.db)
     assert {k: v for k, v in counts.items() if v and k != "meta"} == {}
 
@@ -156,3 +156,20 @@ async def test_crisis_is_answered_even_when_the_database_fails(bot: Harness) -> 
     finally:
         async with bot.db.engine.begin() as conn:
             await conn.exec_driver_sql("ALTER TABLE users_away RENAME TO users")
+
+
+async def test_overdose_steps_name_the_numbers_of_the_message_they_sit_on(bot) -> None:
+    p = bot.person()
+    await p.send("/helpnow")
+    await p.tap("Another country")
+    await p.tap("United Kingdom")
+    await p.tap("Overdose steps")
+    assert "999" in p.last_text and "911" not in p.last_text
+
+
+async def test_a_time_zone_brings_the_local_emergency_number(bot) -> None:
+    p = await bot.consented()
+    await p.send("/timezone Europe/Berlin")
+    assert "emergency <b>112</b>" in p.last_text
+    await p.send("/helpnow")
+    assert "112" in p.last_text and "911" not in p.last_text

@@ -39,7 +39,9 @@ async def test_consent_creates_the_person_and_offers_a_first_plan(bot: Harness) 
     p = bot.person()
     await p.send("/start")
     await p.tap("I agree")
-    assert "You're set up" in p.texts()[-2]
+    assert "You're set up" in p.texts()[-3]
+    assert p.keyboard()[0] == "🆘 Craving"  # at once, before the optional steps
+    assert "Discreet mode?" in p.texts()[-2]
     assert "first if-then plan" in p.last_text
     assert [b.label for b in p.buttons(p.messages()[-1])] == ["Make a plan", "Later"]
     async with bot.db.session() as s:

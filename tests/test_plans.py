@@ -119,3 +119,18 @@ async def test_cancel_drops_what_was_pending(bot: Harness) -> None:
     await p.send("I feel alone")
     assert "not sure what you meant" in p.last_text
     assert await stored_plans(bot) == []
+
+
+async def test_keyboard_taps_and_cancel_words_are_never_saved_as_plan_text(bot: Harness) -> None:
+    p = await bot.consented()
+    await p.send("/plans")
+    await p.tap("New plan")
+    await p.send("Cancel")
+    assert "Nothing was changed" in p.last_text
+    await p.send("/plans")
+    await p.tap("New plan")
+    await p.tap("📋 My plans")  # the keyboard under the input field
+    assert "You don't have an if-then plan yet" in p.last_text
+    await p.send("I feel alone")
+    assert "not sure what you meant" in p.last_text
+    assert await stored_plans(bot) == []

@@ -172,10 +172,12 @@ async def test_about_to_use_gets_harm_reduction_without_judgement(bot: Harness) 
     for safety in ("tolerance is lower", "Don't use alone", "1-800-484-3731", "Start low",
                    "naloxone", "test strips", "MOUD"):
         assert safety in t, safety
-    assert button_data(p) == ["support:alert", "safety:lines"]
+    assert button_data(p) == ["crave:start:0", "support:alert", "safety:lines"]
     await p.tap("Crisis lines")
     assert "988" in p.last_text
     assert await use_days(bot) == []
+    await p.tap("Ride it out with me")  # the craving flow, on the message above
+    assert "Most urges peak and ease" in p.texts()[-2]
 
 
 async def test_a_slip_without_consent_gets_safety_and_nothing_is_stored(bot: Harness) -> None:

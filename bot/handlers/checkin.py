@@ -129,8 +129,10 @@ def question(t: Catalog, c: Checkin, step: str) -> tuple[str, list[list[Any]]]:
     return t.t("checkin.ask_risk"), rows
 
 
-def render(t: Catalog, c: Checkin, p: recovery_math.Progress | None,
-           ) -> tuple[str, list[list[Any]]]:
+def render(t: Catalog, c: Checkin, p: recovery_math.Progress | None, *,
+           discreet: bool = False) -> tuple[str, list[list[Any]]]:
+    """The check-in message. In discreet mode what a lock screen shows (the first lines)
+    says nothing about recovery: days and milestones come after the question."""
     step = next_step(c) or "r"
     text, rows = question(t, c, step)
     extra = []
@@ -138,9 +140,15 @@ def render(t: Catalog, c: Checkin, p: recovery_math.Progress | None,
         extra.append(t.t("checkin.high_craving"))
     if c.mood is not None and c.mood <= LOW_MOOD and step in ("s", "u"):
         extra.append(t.t("checkin.low_mood"))
-    body = "\n\n".join(x for x in (header(t, p), "\n".join(answered_lines(t, c)),
-                                   "\n".join(extra), text) if x)
-    return body, rows
+    if discreet:
+        if step == "c":
+            text = t.t("checkin.ask_craving_discreet")
+        parts = (t.t("checkin.greeting_discreet"), text, "\n".join(answered_lines(t, c)),
+                 "\n".join(extra), "\n".join(x for x in (days_line(t, p), milestone_line(t, p))
+                                              if x))
+    else:
+        parts = (header(t, p), "\n".join(answered_lines(t, c)), "\n".join(extra), text)
+    return "\n\n".join(x for x in parts if x), rows
 
 
 # --- the tick -------------------------------------------------------------------------------
@@ -151,6 +159,7 @@ class _Claimed:
     locale: str
     local_date: date
     recovery_start: date | None
+    discreet: bool = False
 
 
 def per_tick(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
@@ -202,7 +211,7 @@ async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed],
             if uid in inserted:
                 d = info[uid]
                 claimed.append(_Claimed(inserted[uid], uid, d.locale, row["local_date"],
-                                        d.recovery_start))
+                                        d.recovery_start, d.discreet))
     return claimed, skipped
 
 
@@ -223,7 +232,7 @@ async def checkin_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
             p = (recovery_math.progress(c.recovery_start, uses.get(c.user_id, []),
                                         c.local_date) if c.recovery_start else None)
             stub = Checkin(id=c.checkin_id, user_id=c.user_id, local_date=c.local_date)
-            text, rows = render(t, stub, p)
+            text, rows = render(t, stub, p, discreet=c.discreet)
             outcome = await send_bulk(app.bot, c.user_id, text, inline(rows))
         except Exception as exc:  # one person's fault never stops the others
             log.error("check-in send failed: %s", type(exc).__name__)

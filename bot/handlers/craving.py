@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -67,6 +68,31 @@ async def craving_stage(update: Update, context: Context, text: str, user: User 
         return False
     await start_craving(update, context, user, source="text")
     return True
+
+
+_NUMBER = re.compile(r"\s*(10|[0-9])\s*")
+
+
+async def number_stage(update: Update, context: Context, text: str, user: User | None) -> bool:
+    """A bare 0-10 typed during a craving answers the scale the bot just asked, as a tap
+    would: the first rating is the urge's strength, later ones how strong it is now."""
+    match = _NUMBER.fullmatch(text)
+    if user is None or match is None:
+        return False
+    s = svc(context)
+    async with s.db.session() as session:
+        if await pending.get(session, user.id) is not None:
+            return False  # a flow is waiting for this number (e.g. a goal's count)
+        recent = await episodes.recent(session, user.id, limit=1)
+        episode = None
+        if recent and recent[0].ended_at is None and \
+                s.clock.now() - recent[0].started_at <= episodes.REUSE_WITHIN:
+            episode = await episodes.get_owned(session, user.id, recent[0].id)
+    if episode is None:
+        return False
+    t = catalog(context, user, update)
+    action = _a_intensity if episode.intensity_start is None else _a_rate
+    return await action(update, context, t, user, episode, [match.group(1)])
 
 
 # --- history helpers --------------------------------------------------------------------------
@@ -231,7 +257,10 @@ async def _a_trigger(update: Update, context: Context, t: Catalog, user: User | 
     if not args or user is None or episode is None or args[0] not in [*TRIGGERS, "skip"]:
         return False
     if args[0] == "skip":
-        await edit_or_send(update, context, t.t("craving.choose"))
+        ranked = what_works.rank(MENU_OPTIONS, await _history(context, user),
+                                 {"breathe": exercise_defs.BREATHING})
+        await edit_or_send(update, context, t.t("craving.choose"),
+                           options_markup(t, episode.id, ranked))
         return True
     trigger = args[0]
     await _update_episode(context, user, episode.id, trigger=trigger)
@@ -342,7 +371,9 @@ async def _a_rate(update: Update, context: Context, t: Catalog, user: User | Non
               else episode.intensity_start)
     await _update_episode(context, user, episode.id, intensity_end=value,
                           **({"intensity_start": value} if episode.intensity_start is None else {}))
-    if before is None or value == before:
+    if before is None:
+        text = t.t("craving.rated_noted", after=value)
+    elif value == before:
         text = t.t("craving.rated_same", after=value)
     elif value < before:
         text = t.t("craving.rated_lower", before=before, after=value)
@@ -515,15 +546,22 @@ async def _a_helped(update: Update, context: Context, t: Catalog, user: User | N
     return True
 
 
+async def _a_start(update: Update, context: Context, t: Catalog, user: User | None,
+                   episode: CravingEpisode | None, args: list[str]) -> bool:
+    """'Ride it out with me' from elsewhere (e.g. the harm-reduction answer)."""
+    await start_craving(update, context, user, source="button")
+    return True
+
+
 _ACTIONS = {
     "int": _a_intensity, "trig": _a_trigger, "mkplan": _a_make_plan, "breathe": _a_breathe,
     "ex": _a_exercise, "surf": _a_surf, "next": _a_step, "stop": _a_stop,
     "sr": _a_surf_rating, "rate": _a_rate, "menu": _a_menu, "dist": _a_distract,
     "distract": _a_distract,
     "adddist": _a_add_distraction, "reasons": _a_reasons, "eased": _a_eased, "end": _a_end,
-    "fu": _a_end, "helped": _a_helped,
+    "fu": _a_end, "helped": _a_helped, "start": _a_start,
 }
-_ANONYMOUS = {"breathe", "ex", "next", "stop", "sr", "rate"}
+_ANONYMOUS = {"breathe", "ex", "next", "stop", "sr", "rate", "start"}
 
 
 # --- follow-up (scheduled through the database tick) ---------------------------------------------
@@ -570,6 +608,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter)
     app.add_handler(CommandHandler("breathe", breathe_command))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^crave:"))
     router.stages.append(craving_stage)
+    router.stages.append(number_stage)
     router.pending[ASK_DISTRACTION] = typed_distraction
     router.menu["menu.craving"] = menu_craving
     router.menu["menu.breathe"] = menu_breathe

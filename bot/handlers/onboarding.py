@@ -55,8 +55,11 @@ async def on_consent(update: Update, context: Context) -> None:
                            country=s.settings.default_country)
     from bot.handlers.privacy import discreet_choice  # privacy owns discreet mode
 
-    await edit_or_send(update, context, t.t("onboarding.welcome") + "\n\n"
-                       + t.t("privacy.discreet_ask"), discreet_choice(t, onboarding=True))
+    # The consent text stays as it was agreed to; its buttons go. The welcome brings the
+    # 🆘 keyboard at once, before the optional steps.
+    await query.edit_message_reply_markup(None)
+    await reply(update, context, t.t("onboarding.welcome"), main_menu(t))
+    await reply(update, context, t.t("privacy.discreet_ask"), discreet_choice(t, onboarding=True))
     await reply(update, context, t.t("onboarding.offer_plan"), inline([[
         button(t.t("onboarding.make_plan"), cb("onb", "plan")),
         button(t.t("onboarding.later"), cb("onb", "reasons")),

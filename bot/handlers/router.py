@@ -43,13 +43,21 @@ class TextRouter:
         if user is None:
             await reply(update, context, t.t("common.need_consent"))
             return
+        # A keyboard button or "cancel" means the person moved on: it is never taken as
+        # the text a flow was waiting for.
+        typed = " ".join(message.text.split()).casefold() if message.text else ""
+        menu = next((h for key, h in self.menu.items() if message.text
+                     and message.text.strip() == t.t(key)), None)
+        if menu is not None or typed in {w.casefold() for w in t.list("common.cancel_words")}:
+            async with services(context).db.session() as s:
+                await pending_repo.clear(s, user.id)
+            if menu is not None:
+                await menu(update, context, user)
+            else:
+                await reply(update, context, t.t("common.cancelled"), main_menu(t))
+            return
         if await self._pending(update, context, user):
             return
-        if message.text:
-            for key, handler in self.menu.items():
-                if message.text.strip() == t.t(key):
-                    await handler(update, context, user)
-                    return
         if message.text:
             await reply(update, context, t.t("common.not_understood"), main_menu(t))
         else:

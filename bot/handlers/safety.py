@@ -72,12 +72,14 @@ def lines_of(context: Context, t: Catalog, user: User | None) -> CountryLines:
 
 
 def crisis_buttons(t: Catalog, user: User | None, *, overdose_shown: bool = False,
-                   ) -> InlineKeyboardMarkup:
+                   country: str | None = None) -> InlineKeyboardMarkup:
+    """`country`: the numbers the message shows, so its overdose steps name the same ones."""
     rows = []
     if user is not None:
         rows.append([button(t.t("safety.alert_button"), ALERT)])
     if not overdose_shown:
-        rows.append([button(t.t("safety.overdose_button"), cb("safety", "od"))])
+        rows.append([button(t.t("safety.overdose_button"),
+                            cb("safety", "od", *([country] if country else [])))])
     rows.append([button(t.t("safety.countries_button"), cb("safety", "countries"))])
     return inline(rows)
 
@@ -99,7 +101,7 @@ async def send_crisis(update: Update, context: Context, user: User | None,
         await reply(update, context, overdose_message(t, lines))
     await reply(update, context,
                 crisis_message(t, lines, talk=crisis.talk, craving_hint=user is not None),
-                crisis_buttons(t, user, overdose_shown=crisis.overdose))
+                crisis_buttons(t, user, overdose_shown=crisis.overdose, country=lines.code))
     log.info("crisis answer sent")
 
 
@@ -150,7 +152,7 @@ async def crisis_fallback(update: object, context: Context) -> bool:
 async def send_about_to_use(update: Update, context: Context, user: User | None) -> None:
     t = catalog(context, user, update)
     text = about_to_use_message(t, lines_of(context, t, user))
-    rows = []
+    rows = [[button(t.t("safety.ride_it_out_button"), cb("crave", "start", 0))]]
     if user is not None:
         text += "\n\n" + t.t("safety.about_to_use_reach_out")
         rows.append([button(t.t("safety.alert_button"), ALERT)])
@@ -194,7 +196,7 @@ async def show_country_lines(update: Update, context: Context, user: User | None
     else:
         note = t.t(_fallback_key("safety.country_not_saved", lines), country=lines.name)
     await edit_or_send(update, context, note + "\n\n" + lines_block(t, lines),
-                       crisis_buttons(t, user))
+                       crisis_buttons(t, user, country=lines.code))
 
 
 async def country_command(update: Update, context: Context) -> None:
@@ -229,9 +231,12 @@ async def on_button(update: Update, context: Context) -> None:
     if action == "lines" and not args:
         await query.answer()
         await send_crisis(update, context, user, Crisis(talk=False, overdose=False))
-    elif action == "od" and not args:
+    elif action == "od" and (not args or (len(args) == 1 and (
+            (len(args[0]) == 2 and args[0].isascii() and args[0].isupper())
+            or args[0] == UNKNOWN))):
         await query.answer()
-        await reply(update, context, overdose_message(t, lines_of(context, t, user)))
+        lines = lines_for(t, args[0]) if args else lines_of(context, t, user)
+        await reply(update, context, overdose_message(t, lines))
     elif action == "countries" and not args:
         await query.answer()
         await reply(update, context, t.t("safety.country_ask"), country_picker(t))

@@ -127,10 +127,19 @@ def _confirmation(context: Context, user: User, key: str) -> str:
 async def set_zone(update: Update, context: Context, user: User, zone: str) -> None:
     async with svc(context).db.session() as session:
         await pending.clear(session, user.id)
-    updated = await _apply(context, user.id, timezone=zone)
+    # Emergency numbers follow where the person is: the zone names the country.
+    country = timezones.country_of_zone(zone)
+    moved = country is not None and country != user.country
+    updated = await _apply(context, user.id, timezone=zone,
+                           **({"country": country} if moved else {}))
     assert updated is not None
     t = catalog(context, updated)
     text = _confirmation(context, updated, "settings.zone_set")
+    if moved:
+        from bot.handlers.safety import lines_of
+
+        text += "\n" + t.t("settings.country_follows", emergency=lines_of(context, t, updated)
+                            .emergency)
     if update.callback_query is not None:
         await edit_or_send(update, context, text)
         await reply(update, context, t.t("common.back_to_menu"), main_menu(t))
@@ -329,7 +338,8 @@ async def pause_command(update: Update, context: Context) -> None:
 async def _ask_pause(update: Update, context: Context, user: User) -> None:
     t = catalog(context, user)
     await edit_or_send(update, context, t.t("settings.ask_pause"), inline([
-        [button(t.t("settings.pause_days", days=n), cb("settings", "p", n)) for n in PAUSES]]))
+        [button(t.t("settings.pause_days" if n > 1 else "settings.pause_one_day", days=n),
+                cb("settings", "p", n)) for n in PAUSES]]))
 
 
 # --- buttons --------------------------------------------------------------------------------

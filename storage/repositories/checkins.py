@@ -31,6 +31,7 @@ class DueUser:
     recovery_start: date | None
     enabled: bool
     unreachable: bool
+    discreet: bool = False
 
 
 async def lock_due(session: AsyncSession, now: datetime, limit: int) -> list[DueUser]:
@@ -39,15 +40,15 @@ async def lock_due(session: AsyncSession, now: datetime, limit: int) -> list[Due
     stmt = (
         select(User.id, User.next_checkin_at, User.timezone, User.checkin_time,
                User.paused_until, User.locale, User.recovery_start, User.checkins_enabled,
-               User.unreachable)
+               User.unreachable, User.discreet)
         .where(User.next_checkin_at <= now)
         .order_by(User.next_checkin_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows = (await session.execute(stmt)).all()
-    return [DueUser(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]))
-            for r in rows]
+    return [DueUser(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]),
+                    bool(r[9])) for r in rows]
 
 
 _USERS = User.__table__
