@@ -92,7 +92,10 @@ class ConsoleChat:
             return True
         buttons, self.numbered = self.numbered, []
         by_letter = {letters(i): b for i, b in enumerate(buttons)}
-        by_label = {_bare(b.label): b for b in reversed(buttons)}
+        # a typed label taps the newest button with it, on any message still on screen
+        by_label = {_bare(b.label): b for b in reversed(self.person.buttons())
+                    if b.callback_data}
+        by_label.update({_bare(b.label): b for b in reversed(buttons)})
         chosen = by_letter.get(line.casefold()) or by_label.get(_bare(line))
         if chosen is not None:
             if chosen.callback_data and chosen.message is not None:

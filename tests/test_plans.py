@@ -134,3 +134,11 @@ async def test_keyboard_taps_and_cancel_words_are_never_saved_as_plan_text(bot: 
     await p.send("I feel alone")
     assert "not sure what you meant" in p.last_text
     assert await stored_plans(bot) == []
+
+
+async def test_keyboard_words_typed_plainly_work_like_taps(bot: Harness) -> None:
+    p = await bot.consented()
+    await p.send("my plans")
+    assert "You don't have an if-then plan yet" in p.last_text
+    await p.send("Breathe")
+    assert "Sit down if you can" in p.last_text

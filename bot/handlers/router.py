@@ -5,6 +5,7 @@ fallback. Each stage returns True when it handled the message."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,12 @@ PendingHandler = Callable[[Update, Context, User, PendingInput], Awaitable[None]
 MenuHandler = Callable[[Update, Context, User], Awaitable[None]]
 
 ROUTER_KEY = "router"
+_NOT_WORDS = re.compile(r"[^\w\s]")
+
+
+def bare(label: str) -> str:
+    """A label without emoji or punctuation, lower case: what a person would type."""
+    return " ".join(_NOT_WORDS.sub(" ", label).split()).casefold()
 
 
 @dataclass
@@ -46,8 +53,10 @@ class TextRouter:
         # A keyboard button or "cancel" means the person moved on: it is never taken as
         # the text a flow was waiting for.
         typed = " ".join(message.text.split()).casefold() if message.text else ""
+        # the keyboard's labels, tapped or typed in plain words ("breathe", "my plans")
         menu = next((h for key, h in self.menu.items() if message.text
-                     and message.text.strip() == t.t(key)), None)
+                     and (message.text.strip() == t.t(key) or bare(typed) == bare(t.t(key)))),
+                    None)
         if menu is not None or typed in {w.casefold() for w in t.list("common.cancel_words")}:
             async with services(context).db.session() as s:
                 await pending_repo.clear(s, user.id)
