@@ -96,7 +96,8 @@ async def test_goal_names_are_encrypted_at_rest(bot: Harness, db_target: DbTarge
     await p.send("/goals call my sister Jo twice a week")
     async with bot.db.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT name FROM goals"))).scalar_one()
-    assert "Jo" not in raw and await stored(bot) == [("call my sister Jo", 2)]
+    # a Fernet token is base64, so short words can turn up by chance: look for a phrase
+    assert "sister Jo" not in raw and await stored(bot) == [("call my sister Jo", 2)]
 
 
 async def test_someone_elses_goal_buttons_change_nothing(bot: Harness) -> None:

@@ -65,10 +65,11 @@ async def test_discreet_mode_is_offered_after_consent_and_can_change(bot: Harnes
     p = bot.person()
     await p.send("/start")
     await p.tap("I agree")
-    welcome = p.messages()[-2]
-    assert "Discreet mode?" in welcome["text"]
+    assert "You're set up" in p.messages()[-3]["text"]  # the welcome, with the 🆘 keyboard
+    question = p.messages()[-2]
+    assert "Discreet mode?" in question["text"]
     await p.tap("Turn on discreet mode")
-    assert "You're set up" in welcome["text"] and "Discreet mode is on" in welcome["text"]
+    assert "Discreet mode is on" in question["text"]
     assert "first if-then plan" in p.last_text  # onboarding goes on
     async with bot.db.session() as s:
         assert (await s.get(User, 1001)).discreet is True  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,18 +27,16 @@ from bot.handlers import goals as goals_handlers
 from bot.handlers import progress, reachability, settings
 from bot.handlers.common import (
     Context,
-    button_invalid,
+    button_router,
     catalog,
     edit_or_send,
-    load_user,
     reply,
     svc,
-    user_id_of,
 )
 from bot.handlers.progress import ask_recovery_start
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import DEFAULT_TIME, local_today, user_time, user_zone
-from bot.keyboards import button, cb, inline, int_arg, parse, scale
+from bot.keyboards import button, cb, inline, int_arg, scale
 from bot.scheduler import register as register_tick
 from bot.sender import send_bulk
 from bot.services import KEY, Services
@@ -268,26 +267,6 @@ def _valid(c: Checkin, latest: Checkin | None, now: datetime) -> bool:
     return latest is not None and latest.id == c.id and now - sent < VALID_FOR
 
 
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    parsed = parse(query.data, "checkin")
-    if user is None or parsed is None:
-        await button_invalid(query, t)
-        return
-    action, args = parsed
-    if action in progress.BUTTONS:
-        ok = await progress.BUTTONS[action](update, context, user, args)
-    else:
-        ok = await _answer(update, context, user, action, args)
-    if not ok:
-        await button_invalid(query, t)
-        return
-    await query.answer()
-
-
 def _value(step: str, raw: str) -> Any:
     if step in ("c", "m"):
         n = int_arg([raw])
@@ -346,6 +325,16 @@ async def _answer(update: Update, context: Context, user: User, step: str,
     text, rows = render(t, c, p)
     await edit_or_send(update, context, text, inline(rows))
     return True
+
+
+def _step(step: str) -> Callable[[Update, Context, User, list[str]], Awaitable[bool]]:
+    async def action(update: Update, context: Context, user: User, args: list[str]) -> bool:
+        return await _answer(update, context, user, step, args)
+
+    return action
+
+
+_BUTTONS = {**progress.BUTTONS, **{step: _step(step) for step in ("c", "m", "s", "u", "r", "p")}}
 
 
 async def _on_use_reported(update: Update, context: Context, user: User, c: Checkin) -> None:
@@ -411,7 +400,7 @@ async def start_now(update: Update, context: Context, user: User) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:
     reachability.register(app)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^checkin:"))
+    app.add_handler(CallbackQueryHandler(button_router("checkin", _BUTTONS), pattern=r"^checkin:"))
     settings.register(app, router)
     progress.register(app, router)
     goals_handlers.register(app, router)

@@ -59,7 +59,7 @@ async def on_consent(update: Update, context: Context) -> None:
     # 🆘 keyboard at once, before the optional steps.
     await query.edit_message_reply_markup(None)
     await reply(update, context, t.t("onboarding.welcome"), main_menu(t))
-    await reply(update, context, t.t("privacy.discreet_ask"), discreet_choice(t, onboarding=True))
+    await reply(update, context, t.t("privacy.discreet_ask"), discreet_choice(t))
     await reply(update, context, t.t("onboarding.offer_plan"), inline([[
         button(t.t("onboarding.make_plan"), cb("onb", "plan")),
         button(t.t("onboarding.later"), cb("onb", "reasons")),

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import discreet
 from bot.handlers.common import (
     Context,
-    button_invalid,
+    button_router,
     catalog,
     edit_or_send,
     load_user,
@@ -25,7 +25,7 @@ from bot.handlers.common import (
     user_id_of,
 )
 from bot.handlers.router import TextRouter
-from bot.keyboards import button, cb, inline, int_arg, parse
+from bot.keyboards import button, cb, inline, int_arg
 from content import Catalog
 from storage import erasure
 from storage.models import User
@@ -63,12 +63,11 @@ async def notify_link_ended(context: Context, chat_ids: list[int], name: str) ->
 
 
 # --- discreet mode ------------------------------------------------------------------------------
-def discreet_choice(t: Catalog, *, onboarding: bool = False) -> InlineKeyboardMarkup:
-    """The two buttons under the welcome message (onboarding: the answer keeps the welcome)."""
-    extra = ("w",) if onboarding else ()
+def discreet_choice(t: Catalog) -> InlineKeyboardMarkup:
+    """The two buttons of the discreet-mode question asked at onboarding."""
     return inline([
-        [button(t.t("privacy.discreet_on_button"), cb("privacy", "discreet", "on", *extra))],
-        [button(t.t("privacy.discreet_off_button"), cb("privacy", "discreet", "off", *extra))],
+        [button(t.t("privacy.discreet_on_button"), cb("privacy", "discreet", "on"))],
+        [button(t.t("privacy.discreet_off_button"), cb("privacy", "discreet", "off"))],
     ])
 
 
@@ -188,34 +187,26 @@ async def _delete_confirmed(update: Update, context: Context, user: User, args: 
 
 
 # --- buttons ------------------------------------------------------------------------------------
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    parsed = parse(query.data, "privacy")
-    if user is None or parsed is None:
-        await button_invalid(query, t)
-        return
-    action, args = parsed
-    if action == "discreet" and args and args[0] in ("on", "off") and args[1:] in ([], ["w"]):
-        await query.answer()
-        await _set_discreet(context, user.id, args[0] == "on")
-        text = t.t(f"privacy.discreet_{args[0]}")
-        if args[1:] == ["w"]:  # answered under the welcome message: keep the welcome
-            text = t.t("onboarding.welcome") + "\n\n" + text
-        await edit_or_send(update, context, text)
-    elif action == "delno" and not args:
-        await query.answer()
-        await edit_or_send(update, context, t.t("privacy.delete_kept"))
-    elif action == "delok" and await _delete_confirmed(update, context, user, args):
-        await query.answer()
-    else:
-        await button_invalid(query, t)
+async def _b_discreet(update: Update, context: Context, user: User, args: list[str]) -> bool:
+    if args not in (["on"], ["off"]):
+        return False
+    await _set_discreet(context, user.id, args[0] == "on")
+    await edit_or_send(update, context, catalog(context, user).t(f"privacy.discreet_{args[0]}"))
+    return True
+
+
+async def _b_keep(update: Update, context: Context, user: User, args: list[str]) -> bool:
+    if args:
+        return False
+    await edit_or_send(update, context, catalog(context, user).t("privacy.delete_kept"))
+    return True
+
+
+_BUTTONS = {"discreet": _b_discreet, "delno": _b_keep, "delok": _delete_confirmed}
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:
     app.add_handler(CommandHandler("discreet", discreet_command))
     app.add_handler(CommandHandler("export", export_command))
     app.add_handler(CommandHandler("delete", delete_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^privacy:"))
+    app.add_handler(CallbackQueryHandler(button_router("privacy", _BUTTONS), pattern=r"^privacy:"))

@@ -125,7 +125,7 @@ async def progress_command(update: Update, context: Context) -> None:
     await reply(update, context, summary(t, p))
 
 
-# --- buttons (checkin:st:…, checkin:on, checkin:later; dispatched by checkin.on_button) -----
+# --- buttons (checkin:st:…, checkin:on, checkin:later; dispatched with the check-in steps) -----
 async def _b_start(update: Update, context: Context, user: User, args: list[str]) -> bool:
     async with svc(context).db.session() as session:
         row = await pending.get(session, user.id)

@@ -7,6 +7,7 @@ Every change reschedules at once (the due time in the database is recomputed).""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 from typing import Any
 
@@ -15,8 +16,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import schedule, timezones
 from bot.handlers.common import (
+    ANSWERED,
+    ButtonAction,
     Context,
-    button_invalid,
+    button_router,
     catalog,
     edit_or_send,
     load_user,
@@ -34,7 +37,7 @@ from bot.handlers.timing import (
     user_time,
     user_zone,
 )
-from bot.keyboards import button, cb, inline, int_arg, main_menu, parse
+from bot.keyboards import button, cb, inline, int_arg, main_menu
 from content import Catalog
 from storage.models import PendingInput, User
 from storage.repositories import pending, users
@@ -343,53 +346,75 @@ async def _ask_pause(update: Update, context: Context, user: User) -> None:
 
 
 # --- buttons --------------------------------------------------------------------------------
-async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    parsed = parse(query.data, "settings")
-    if user is None or parsed is None:
-        await button_invalid(query, t)
-        return
-    action, args = parsed
-    ok = True
-    if action == "tz" and args and timezones.is_zone(":".join(args)):
-        await query.answer()
-        await set_zone(update, context, user, timezones.canonical(":".join(args)))
-        return
-    if action == "tzask" and not args:
-        await query.answer()
-        await ask_zone(update, context, user)
-        return
-    if action == "time" and not args:
-        await ask_time(update, context, user)
-    elif action == "t" and len(args) == 1 and (at := schedule.parse_hhmm(args[0])) is not None:
-        await set_time(update, context, user, at)
-    elif action in ("on", "off") and not args:
-        await set_enabled(update, context, user, action == "on")
-    elif action == "pause" and not args:
-        await _ask_pause(update, context, user)
-    elif action == "p" and (n := int_arg(args)) is not None and 1 <= n <= MAX_PAUSE:
-        await set_pause(update, context, user, n)
-    elif action == "now" and not args:
-        from bot.handlers.checkin import start_now
+async def _b_zone(update: Update, context: Context, user: User, args: list[str]) -> bool | str:
+    zone = ":".join(args)
+    if not args or not timezones.is_zone(zone):
+        return False
+    await _answer_now(update)
+    await set_zone(update, context, user, timezones.canonical(zone))
+    return ANSWERED
 
-        await query.answer()
-        await start_now(update, context, user)
-        return
-    elif action == "since" and not args:
-        from bot.handlers.progress import ask_recovery_start
 
-        await query.answer()
-        await ask_recovery_start(update, context, user)
-        return
-    else:
-        ok = False
-    if not ok:
-        await button_invalid(query, t)
-        return
-    await query.answer()
+def _no_args(action: Callable[[Update, Context, User], Awaitable[None]], *,
+             answer_early: bool = False) -> ButtonAction:
+    async def run(update: Update, context: Context, user: User, args: list[str]) -> bool | str:
+        if args:
+            return False
+        if answer_early:  # slow actions: stop the button's spinner before they run
+            await _answer_now(update)
+        await action(update, context, user)
+        return ANSWERED if answer_early else True
+
+    return run
+
+
+async def _answer_now(update: Update) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
+async def _b_time(update: Update, context: Context, user: User, args: list[str]) -> bool:
+    at = schedule.parse_hhmm(args[0]) if len(args) == 1 else None
+    if at is None:
+        return False
+    await set_time(update, context, user, at)
+    return True
+
+
+async def _b_pause(update: Update, context: Context, user: User, args: list[str]) -> bool:
+    n = int_arg(args)
+    if n is None or not 1 <= n <= MAX_PAUSE or len(args) != 1:
+        return False
+    await set_pause(update, context, user, n)
+    return True
+
+
+async def _on(update: Update, context: Context, user: User) -> None:
+    await set_enabled(update, context, user, True)
+
+
+async def _off(update: Update, context: Context, user: User) -> None:
+    await set_enabled(update, context, user, False)
+
+
+async def _now(update: Update, context: Context, user: User) -> None:
+    from bot.handlers.checkin import start_now
+
+    await start_now(update, context, user)
+
+
+async def _since(update: Update, context: Context, user: User) -> None:
+    from bot.handlers.progress import ask_recovery_start
+
+    await ask_recovery_start(update, context, user)
+
+
+_BUTTONS: dict[str, ButtonAction] = {
+    "tz": _b_zone, "tzask": _no_args(ask_zone, answer_early=True),
+    "time": _no_args(ask_time), "t": _b_time, "on": _no_args(_on), "off": _no_args(_off),
+    "pause": _no_args(_ask_pause), "p": _b_pause,
+    "now": _no_args(_now, answer_early=True), "since": _no_args(_since, answer_early=True),
+}
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:
@@ -397,6 +422,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter)
     app.add_handler(CommandHandler("timezone", timezone_command))
     app.add_handler(CommandHandler("checkin", checkin_command))
     app.add_handler(CommandHandler("pause", pause_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^settings:"))
+    app.add_handler(CallbackQueryHandler(button_router("settings", _BUTTONS),
+                                         pattern=r"^settings:"))
     router.pending[ASK_TZ] = typed_zone
     router.pending[ASK_TIME] = typed_time
