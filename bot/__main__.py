@@ -24,9 +24,13 @@ def _parser() -> argparse.ArgumentParser:
         description="A Telegram bot that stays with a person in recovery through a craving.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)",
-                   description="Run the bot against TELEGRAM_API_BASE_URL with long polling. "
-                   "Migrations are applied first.")
+    run = sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)",
+                         description="Run the bot against TELEGRAM_API_BASE_URL, with long "
+                         "polling or (--webhook) behind a webhook. Migrations are applied "
+                         "first. SIGTERM stops it gracefully.")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve a webhook on PORT (needs WEBHOOK_URL and WEBHOOK_SECRET), "
+                     "with /healthz and /metrics; several replicas may share PostgreSQL")
     chat = sub.add_parser("chat", help="try the bot in this terminal, no token or network",
                           description="A local console chat with the real bot, in process. "
                           "Type text or /commands; a letter (a, b, ...) or a button's label "
@@ -57,14 +61,23 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
-def _run(settings: Settings) -> None:
+def _run(settings: Settings, webhook: bool = False) -> None:
     from bot.app import build_application
 
     token = settings.require_token()
+    if webhook:
+        settings.require_webhook()
     asyncio.run(_migrate(settings))
     app = build_application(settings, token)
+    if webhook:
+        from bot.webhook import serve
+
+        asyncio.run(serve(app, settings))
+        log.info("stopped")
+        return
     log.info("starting long polling")
     app.run_polling(allowed_updates=None, drop_pending_updates=False)
+    log.info("stopped")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,11 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else "sqlite+aiosqlite:///data/chat.sqlite3"
             )
         settings = load_settings(**overrides)
-        secrets = [settings.telegram_bot_token.get_secret_value()] if (
-            settings.telegram_bot_token) else []
+        secrets = [s.get_secret_value() for s in (settings.telegram_bot_token,
+                                                  settings.webhook_secret) if s]
         configure_logging(settings.log_level if args.command != "chat" else "WARNING", secrets)
         if args.command == "run":
-            _run(settings)
+            _run(settings, webhook=args.webhook)
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("craving-companion: database is up to date")

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import exercises, scheduler
+from bot import exercises, lifecycle, scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import (
@@ -38,6 +38,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
+from bot.metrics import Metrics
 from bot.pacing import JobQueueSteps, ManualSteps, StepScheduler
 from bot.sender import TwoLaneRateLimiter
 from bot.services import KEY, Services
@@ -102,8 +103,10 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
         .base_url(settings.telegram_api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .application_class(lifecycle.CompanionApplication)
         .concurrent_updates(PerUserUpdateProcessor(256))
-        .rate_limiter(rate_limiter or TwoLaneRateLimiter())
+        .rate_limiter(rate_limiter or TwoLaneRateLimiter(
+            overall_per_second=30.0 / settings.replicas))  # each replica takes its share
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -139,6 +142,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _unknown_command))
     app.add_handler(CallbackQueryHandler(_stale_button))
     app.add_error_handler(errors.on_error)
+    lifecycle.install(app, Metrics())
     app.bot_data["commands"] = {
         name for handlers in app.handlers.values() for h in handlers
         for name in getattr(h, "commands", ())

@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     follow_up_minutes: float = Field(default=15.0, gt=0, le=240)
     tick_seconds: float = Field(default=10.0, gt=0, le=30)
+    # webhook mode (`craving-companion run --webhook`) and running several replicas
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    listen: str = "0.0.0.0"
+    replicas: int = Field(default=1, ge=1, le=64)
 
     @field_validator("telegram_api_base_url")
     @classmethod
@@ -62,6 +69,27 @@ class Settings(BaseSettings):
         if backend == "sqlite" and not url.database:
             raise ValueError("needs a file path, e.g. sqlite+aiosqlite:///data/companion.sqlite3")
         return url.render_as_string(hide_password=False)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be the public address Telegram posts to, e.g. "
+                             "https://bot.example.org/telegram")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and - "
+                             "(e.g. the output of: openssl rand -hex 32)")
+        return value
 
     @field_validator("default_timezone")
     @classmethod
@@ -108,6 +136,25 @@ class Settings(BaseSettings):
                 "copy it again from @BotFather"
             )
         return token
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook URL and secret, both needed for `run --webhook`."""
+        if self.webhook_url is None:
+            raise ConfigError("WEBHOOK_URL is not set: webhook mode needs the public https "
+                              "address Telegram posts updates to, e.g. "
+                              "https://bot.example.org/telegram")
+        if self.webhook_secret is None:
+            raise ConfigError("WEBHOOK_SECRET is not set: webhook mode needs a secret that "
+                              "Telegram sends with every update (e.g. openssl rand -hex 32)")
+        return self.webhook_url, self.webhook_secret.get_secret_value()
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to, taken from WEBHOOK_URL (default /telegram)."""
+        if self.webhook_url is None:
+            return "/telegram"
+        path = urlsplit(self.webhook_url).path.rstrip("/")
+        return path or "/telegram"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -2,19 +2,30 @@
 
 * **interactive** (the default): replies to what a person just did. It reserves the next
   free slot at once, so it never queues behind scheduled sends.
-* **bulk**: scheduled check-ins and summaries (`rate_limit_args={"lane": "bulk"}`). A bulk
-  send takes a slot only when one is free *now*; it never books slots ahead, so an
-  interactive reply waits at most one slot (1/30 s) behind it.
+* **bulk**: scheduled check-ins, follow-ups and summaries (`rate_limit_args={"lane":
+  "bulk"}`). A bulk send takes a slot only when one is free *now*; it never books slots
+  ahead, so an interactive reply waits at most one slot (1/30 s) behind it.
 
 Limits (Telegram's): about 30 messages a second overall, 1 a second per private chat with
 short bursts (a reply and a follow-up line), 20 a minute per group. They are kept as GCRA
-timelines ("theoretical arrival times"), one number per chat, pruned when idle.
-`RetryAfter` pauses every lane for the time Telegram asks, then the call is retried, at
-most `max_retries` times. Calls without a chat (getUpdates, answerCallbackQuery, getMe)
-pass straight through. The clock and sleep are injectable, so tests run in virtual time.
+timelines ("theoretical arrival times"), one number per chat, pruned when idle. With
+several replicas each process takes its share of the overall rate (REPLICAS; see README,
+"Deploying at scale").
+
+`RetryAfter` pauses only what it must: the chat it was about and the bulk lane, for the
+time Telegram asks; replies to other people go on. A second chat hit within that time
+means the limit is the bot's overall one, and then every lane pauses. The call is retried
+after the pause, at most `max_retries` times. Calls without a chat (getUpdates,
+answerCallbackQuery, getMe) pass straight through. The clock and sleep are injectable, so
+tests run in virtual time.
+
+`drain()` (graceful shutdown): bulk sends that have not started are handed back
+(`Released`) so the caller can release its claim for another process; sends already on
+the wire, and interactive replies, finish.
 
 `send_bulk` is the tick's way to send: a person who blocked the bot comes back as
-"blocked" (so the caller can mark them unreachable), any other failure as "failed".
+"blocked" (so the caller can mark them unreachable), any other failure as "failed", a
+send given back at shutdown as "released".
 """
 
 from __future__ import annotations
@@ -25,11 +36,14 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +56,16 @@ Sleep = Callable[[float], Awaitable[Any]]
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 
+class Released(Exception):
+    """A bulk send was not started because the process is shutting down."""
+
+
 class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
     def __init__(self, *, overall_per_second: float = 30.0, chat_per_second: float = 1.0,
                  chat_burst: int = 3, group_per_minute: float = 20.0, max_retries: int = 3,
-                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep,
+                 metrics: Metrics | None = None) -> None:
+        self.overall_per_second = overall_per_second
         self.overall_interval = 1.0 / overall_per_second
         self.chat_interval = 1.0 / chat_per_second
         self.chat_tolerance = self.chat_interval * (max(chat_burst, 1) - 1)
@@ -55,8 +75,20 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._sleep = sleep
         self._global_tat = 0.0
         self._chat_tat: dict[int | str, float] = {}
-        self._paused_until = 0.0
+        self._paused_until = 0.0  # every lane (the bot's overall limit was hit)
+        self._bulk_paused_until = 0.0  # scheduled sends, after any RetryAfter
+        self._last_retry_after: tuple[int | str, float] | None = None  # (chat, until)
         self._bulk_lock: asyncio.Lock | None = None
+        self._draining = False
+        self.metrics = metrics
+
+    def drain(self) -> None:
+        """Shutting down: hand back bulk sends that have not started (see module doc)."""
+        self._draining = True
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
 
     async def initialize(self) -> None:
         return None
@@ -75,13 +107,16 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
         tat = self._chat_tat.get(chat)
         return 0.0 if tat is None else tat - tolerance
 
-    def _book(self, chat: int | str, at: float) -> None:
+    def _book_chat(self, chat: int | str, at: float) -> None:
         interval, _ = self._chat_params(chat)
-        self._global_tat = max(self._global_tat, at) + self.overall_interval
         self._chat_tat[chat] = max(self._chat_tat.get(chat, at), at) + interval
         if len(self._chat_tat) > 10_000:  # forget chats whose timeline has fully recovered
             now = self._clock()
             self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
+
+    def _book(self, chat: int | str, at: float) -> None:
+        self._global_tat = max(self._global_tat, at) + self.overall_interval
+        self._book_chat(chat, at)
 
     async def _wait_pause(self) -> None:
         while (delay := self._paused_until - self._clock()) > 0:
@@ -92,31 +127,56 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
         if lane == BULK:
             await self._acquire_bulk(chat)
             return
+        # The chat's own slot is reserved first (its messages stay in order), the overall
+        # one only once the chat may send: a person over their burst never holds up others.
         await self._wait_pause()
         now = self._clock()
-        at = max(now, self._global_tat, self._chat_ready_at(chat))
-        self._book(chat, at)
+        ready = max(now, self._chat_ready_at(chat))
+        self._book_chat(chat, ready)
+        if ready > now:
+            await self._sleep(ready - now)
+        await self._wait_pause()  # Telegram may have asked for a pause meanwhile
+        now = self._clock()
+        at = max(now, self._global_tat)
+        self._global_tat = at + self.overall_interval
         if at > now:
             await self._sleep(at - now)
-        await self._wait_pause()  # Telegram may have asked for a pause meanwhile
 
     async def _acquire_bulk(self, chat: int | str) -> None:
         if self._bulk_lock is None:
             self._bulk_lock = asyncio.Lock()
         while True:
+            if self._draining:
+                raise Released
             if (delay := self._chat_ready_at(chat) - self._clock()) > 0:
                 await self._sleep(delay)  # outside the lock: other chats go meanwhile
                 continue
             async with self._bulk_lock:
-                while True:
+                while not self._draining:
                     now = self._clock()
                     if self._chat_ready_at(chat) > now:
                         break  # a reply to this person took the chat's slot: wait again
-                    delay = max(self._paused_until, self._global_tat) - now
+                    delay = max(self._paused_until, self._bulk_paused_until,
+                                self._global_tat) - now
                     if delay <= 0:
                         self._book(chat, now)
                         return
                     await self._sleep(delay)
+
+    def _flood(self, chat: int | str, seconds: float) -> None:
+        """Telegram said RetryAfter for `chat`: pause that chat and the bulk lane; if
+        another chat was told the same within its pause, pause everything."""
+        now = self._clock()
+        until = now + seconds + 0.1
+        _, tolerance = self._chat_params(chat)
+        self._chat_tat[chat] = max(self._chat_tat.get(chat, 0.0), until + tolerance)
+        self._bulk_paused_until = max(self._bulk_paused_until, until)
+        last = self._last_retry_after
+        if last is not None and last[0] != chat and last[1] > now:
+            self._paused_until = max(self._paused_until, until)
+        self._last_retry_after = (chat, until)
+        if self.metrics is not None:
+            self.metrics.retry_after.inc()
 
     # --- PTB hook ---------------------------------------------------------------------------
     async def process_request(
@@ -139,16 +199,19 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
         for attempt in range(self.max_retries + 1):
             await self.acquire(lane, chat_key)
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
             except RetryAfter as exc:
+                seconds = _retry_seconds(exc)
+                self._flood(chat_key, seconds)
                 if attempt == self.max_retries:
                     log.warning("Telegram flood control: giving up after %d retries (%s)",
                                 attempt, endpoint)
                     raise
-                seconds = _retry_seconds(exc)
-                self._paused_until = max(self._paused_until, self._clock() + seconds + 0.1)
-                log.info("Telegram flood control: pausing sends for %.1f s (%s)", seconds,
-                         endpoint)
+                log.info("Telegram flood control: pausing for %.1f s (%s)", seconds, endpoint)
+                continue
+            if self.metrics is not None:
+                self.metrics.sent.labels(lane).inc()
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -162,7 +225,7 @@ def _retry_seconds(exc: RetryAfter) -> float:
 # --- sending from the tick --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "sent" | "blocked" | "failed"
+    status: str  # "sent" | "blocked" | "failed" | "released"
     message: Message | None = None
 
 
@@ -181,6 +244,8 @@ async def send_bulk(bot: Any, chat_id: int, text: str, markup: Any = None) -> Ou
     lane = {"rate_limit_args": BULK_ARGS} if getattr(bot, "rate_limiter", None) else {}
     try:
         message = await bot.send_message(chat_id, text, reply_markup=markup, **lane)
+    except Released:
+        return Outcome("released")
     except TelegramError as exc:
         if is_blocked(exc):
             return Outcome("blocked")

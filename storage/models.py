@@ -235,3 +235,25 @@ class GoalLog(Base):
     )
     local_date: Mapped[date] = mapped_column(Date)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- scale: webhook retries and replicas (issue 7; migration 0007_scale) --------------------
+class ProcessedUpdate(Base):
+    """A Telegram update_id some process has taken on, so a retried delivery (to this or
+    another replica) is skipped. Pruned by age in the tick."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class UserLease(Base):
+    """Which process is handling this person's update right now (PostgreSQL replicas):
+    one person's updates run one at a time across processes. Expires if a process dies."""
+
+    __tablename__ = "user_leases"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -133,18 +133,42 @@ async def test_bulk_to_a_busy_chat_does_not_hold_up_other_chats() -> None:
     assert sent_at["bulk5"] - sent_at["r0"] >= 0.999
 
 
-async def test_retry_after_pauses_everyone_then_retries_a_bounded_number_of_times() -> None:
+async def test_retry_after_pauses_that_chat_and_the_bulk_lane_then_retries() -> None:
     vt = VirtualTime()
     rl, rec = limiter(vt, max_retries=2), Recorder(vt)
     rec.fail_with = [RetryAfter(5)]
-    await vt.run(send(rl, rec, 1, "first"), send(rl, rec, 2, "second", after=1.0, vt=vt))
+    await vt.run(send(rl, rec, 1, "first"),
+                 send(rl, rec, 2, "reply to someone else", after=1.0, vt=vt),
+                 send(rl, rec, 3, "scheduled", lane=BULK_ARGS, after=1.0, vt=vt))
     sent_at = {text: t for t, _, text in rec.sent}
-    assert sent_at["first"] >= 5.0 and sent_at["second"] >= 5.0  # both held by the pause
+    assert sent_at["first"] >= 5.0  # retried once the pause Telegram asked for is over
+    assert sent_at["reply to someone else"] < 1.1  # not held by another chat's limit
+    assert sent_at["scheduled"] >= 5.0  # scheduled sends wait out the pause
     rec.fail_with = [RetryAfter(1), RetryAfter(1), RetryAfter(1)]
     with pytest.raises(RetryAfter):
         await vt.run(send(rl, rec, 3, "never"))
     assert rec.fail_with == []  # three attempts: the first and two retries
     assert "never" not in {text for _, _, text in rec.sent}
+
+
+async def test_retry_after_for_two_chats_pauses_every_lane() -> None:
+    vt = VirtualTime()
+    rl, rec = limiter(vt), Recorder(vt)
+    rec.fail_with = [RetryAfter(5), RetryAfter(5)]
+    await vt.run(send(rl, rec, 1, "a"), send(rl, rec, 2, "b"),
+                 send(rl, rec, 3, "c", after=0.5, vt=vt))
+    sent_at = {text: t for t, _, text in rec.sent}
+    assert min(sent_at.values()) >= 5.0  # the bot's overall limit: everyone waits
+
+
+async def test_a_person_over_their_burst_does_not_hold_up_replies_to_others() -> None:
+    vt = VirtualTime()
+    rl, rec = limiter(vt), Recorder(vt)
+    await vt.run(*(send(rl, rec, 9, f"own{i}") for i in range(6)),
+                 send(rl, rec, 10, "other", after=0.5, vt=vt))
+    sent_at = {text: t for t, _, text in rec.sent}
+    assert sent_at["other"] < 0.6
+    assert sent_at["own5"] >= 3.0  # 3 at once, then one a second
 
 
 async def test_calls_without_a_chat_pass_straight_through() -> None:

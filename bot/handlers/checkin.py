@@ -159,6 +159,7 @@ class _Claimed:
     local_date: date
     recovery_start: date | None
     discreet: bool = False
+    due: datetime | None = None  # the claimed due time, given back if the send is released
 
 
 def per_tick(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
@@ -210,7 +211,7 @@ async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed],
             if uid in inserted:
                 d = info[uid]
                 claimed.append(_Claimed(inserted[uid], uid, d.locale, row["local_date"],
-                                        d.recovery_start, d.discreet))
+                                        d.recovery_start, d.discreet, d.due))
     return claimed, skipped
 
 
@@ -243,14 +244,23 @@ async def checkin_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
     sent = [(c.checkin_id, c.user_id, mid, sent_at) for c, status, mid in results
             if status == "sent" and mid is not None]
     blocked = [c.user_id for c, status, _ in results if status == "blocked"]
+    released = [(c.checkin_id, c.user_id, c.due) for c, status, _ in results
+                if status == "released"]  # shutting down: due again for the next process
     async with s.db.session() as session:
         await repo.mark_sent(session, sent)
         await repo.mark_unreachable(session, blocked)
+        await repo.release(session, released)
     reachability.forget(app, blocked)
     if blocked:
         log.info("%d people blocked the bot; check-ins stop until they write again",
                  len(blocked))
     return len(sent)
+
+
+async def checkins_due(app: Application[Any, Any, Any, Any, Any, Any]) -> bool:
+    s: Services = app.bot_data[KEY]
+    async with s.db.session() as session:
+        return await repo.any_due(session, s.clock.now())
 
 
 # --- answering ------------------------------------------------------------------------------
@@ -404,7 +414,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter)
     settings.register(app, router)
     progress.register(app, router)
     goals_handlers.register(app, router)
-    register_tick(app, "checkins", checkin_work)
+    register_tick(app, "checkins", checkin_work, again=checkins_due)
     register_tick(app, "goal_summaries", goals_handlers.summary_work)
 
 

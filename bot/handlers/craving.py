@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, Update
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import exercises as exercise_defs
@@ -35,6 +34,7 @@ from bot.handlers.plans import TRIGGERS, begin_new_plan, trigger_rows
 from bot.handlers.router import TextRouter
 from bot.intents import PhraseSet
 from bot.keyboards import button, cb, inline, int_arg, parse, scale
+from bot.sender import send_bulk
 from content import Catalog
 from storage.models import CravingEpisode, PendingInput, Plan, User
 from storage.repositories import distractions as distraction_repo
@@ -583,17 +583,19 @@ async def follow_up_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
         minutes = max(1, round((now - started_at).total_seconds() / 60))
         text = t.t("craving.follow_up_discreet" if user.discreet else "craving.follow_up",
                    minutes=minutes)
-        try:
-            await app.bot.send_message(user_id, text, reply_markup=inline(
-                scale("crave", "fu", episode_id)))
-        except Forbidden:
+        outcome = await send_bulk(app.bot, user_id, text, inline(scale("crave", "fu",
+                                                                       episode_id)))
+        if outcome.status == "blocked":
             async with s.db.session() as session:
                 await episodes.drop_follow_up(session, episode_id)
                 await users.update(session, user_id, unreachable=True)
             reachability.forget(app, [user_id])
             continue
-        except TelegramError as exc:  # the lease expires and a later tick retries
-            log.warning("follow-up send failed (%s); will retry", type(exc).__name__)
+        if outcome.status == "released":  # shutting down: due again for the next process
+            async with s.db.session() as session:
+                await episodes.release_follow_up(session, episode_id, now)
+            continue
+        if outcome.status != "sent":  # the lease expires and a later tick retries
             continue
         async with s.db.session() as session:
             await episodes.finish_follow_up(session, episode_id, s.clock.now())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,25 @@ async def mark_sent(session: AsyncSession, sent: Sequence[tuple[int, int, int, d
     conn = await session.connection()
     await conn.execute(_SENT, [{"cid": cid, "mid": mid, "at": at} for cid, _, mid, at in sent])
     await conn.execute(_LAST_SENT, [{"uid": uid, "at": at} for _, uid, _, at in sent])
+
+
+async def release(session: AsyncSession,
+                  claims: Sequence[tuple[int, int, datetime | None]]) -> None:
+    """(checkin id, user id, due time) of claimed check-ins that were never sent (the
+    process is stopping): the row goes and the person is due again, for any process."""
+    if not claims:
+        return
+    conn = await session.connection()
+    await conn.execute(delete(_CHECKINS).where(_CHECKINS.c.id == bindparam("cid"),
+                                               _CHECKINS.c.sent_at.is_(None)),
+                       [{"cid": cid} for cid, _, _ in claims])
+    await conn.execute(_ADVANCE, [{"uid": uid, "when": due} for _, uid, due in claims
+                                  if due is not None])
+
+
+async def any_due(session: AsyncSession, now: datetime) -> bool:
+    return await session.scalar(select(User.id).where(User.next_checkin_at <= now)
+                                .limit(1)) is not None
 
 
 async def mark_unreachable(session: AsyncSession, user_ids: Iterable[int]) -> None:

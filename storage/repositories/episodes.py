@@ -133,6 +133,16 @@ async def finish_follow_up(session: AsyncSession, episode_id: int, now: datetime
     )
 
 
+async def release_follow_up(session: AsyncSession, episode_id: int, due: datetime) -> None:
+    """A claimed follow-up that was not sent (shutdown): due again, the attempt not counted."""
+    await session.execute(
+        update(CravingEpisode).where(CravingEpisode.id == episode_id,
+                                     CravingEpisode.follow_up_sent_at.is_(None))
+        .values(follow_up_at=due,
+                follow_up_attempts=CravingEpisode.follow_up_attempts - 1)
+    )
+
+
 async def drop_follow_up(session: AsyncSession, episode_id: int) -> None:
     await session.execute(
         update(CravingEpisode).where(CravingEpisode.id == episode_id).values(follow_up_at=None)

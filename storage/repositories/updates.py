@@ -1,0 +1,60 @@
+"""Incoming updates across processes: each update_id taken on once, and one person's
+updates handled by one process at a time (a lease that expires if the process dies).
+
+Both are single statements (insert-or-ignore, insert-or-take-over-if-expired), so they
+cost one round trip each and never wait on a lock held by another process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdate, UserLease
+
+
+def _insert(session: AsyncSession, model: type) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
+
+
+async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """True if this update_id was not seen before (and now is); False for a repeat."""
+    stmt = (_insert(session, ProcessedUpdate)
+            .values(update_id=update_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ProcessedUpdate.update_id))
+    return (await session.execute(stmt)).first() is not None
+
+
+async def take_lease(session: AsyncSession, user_id: int, holder: str, now: datetime,
+                     until: datetime) -> bool:
+    """Take this person's lease if it is free, expired or already ours."""
+    ins = _insert(session, UserLease).values(user_id=user_id, holder=holder, expires_at=until)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={"holder": ins.excluded.holder, "expires_at": ins.excluded.expires_at},
+        where=(UserLease.expires_at < now) | (UserLease.holder == holder),
+    ).returning(UserLease.user_id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def release_lease(session: AsyncSession, user_id: int, holder: str) -> None:
+    await session.execute(delete(UserLease).where(UserLease.user_id == user_id,
+                                                  UserLease.holder == holder))
+
+
+async def release_all(session: AsyncSession, holder: str) -> int:
+    result = await session.execute(delete(UserLease).where(UserLease.holder == holder))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def prune(session: AsyncSession, seen_before: datetime, now: datetime) -> int:
+    """Forget update ids older than Telegram would retry, and leases of dead processes."""
+    result = await session.execute(delete(ProcessedUpdate)
+                                   .where(ProcessedUpdate.received_at < seen_before))
+    await session.execute(delete(UserLease).where(UserLease.expires_at < now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
