@@ -34,9 +34,9 @@ async def hooked(db_target: DbTarget) -> AsyncIterator[tuple[Harness, httpx.Asyn
     await stop_harness(h)
 
 
-async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+async def until(check: Callable[[], bool], within: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not check():
         if loop.time() > deadline:
             raise TimeoutError("the bot did not get there in time")
@@ -153,7 +153,7 @@ async def test_a_retry_after_is_counted(hooked: tuple[Harness, httpx.AsyncClient
     await until(lambda: any(c.method == "sendMessage" and c.params.get("chat_id") == 507
                             and "What I store" in str(c.params.get("text"))
                             and isinstance(c.result, dict) and "message_id" in c.result
-                            for c in h.api.calls), timeout=15)
+                            for c in h.api.calls), within=15)
     text = (await client.get("/metrics")).text
     assert "companion_retry_after_total 1.0" in text
 
