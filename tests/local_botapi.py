@@ -66,6 +66,7 @@ class _Fault:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like api.telegram.org
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms stalls
     server: _Server
 
     def setup(self) -> None:
@@ -128,6 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # a bot opens many connections at once under load
     api: LocalBotApi
 
     def handle_error(self, request: Any, client_address: Any) -> None:

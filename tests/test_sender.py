@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from telegram.error import Forbidden, NetworkError, RetryAfter
 
-from bot.sender import BULK_ARGS, TwoLaneRateLimiter, send_bulk
+from bot.sender import BULK_ARGS, Outcome, Released, TwoLaneRateLimiter, send_bulk
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -193,11 +193,12 @@ class _Bot:
         self.error = error
         self.kwargs: dict[str, Any] = {}
 
-    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Any:
+    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any],
+                             **kwargs: Any) -> Any:
         self.kwargs = kwargs
         if self.error is not None:
             raise self.error
-        return None
+        return {"message_id": 5, "chat": {"id": api_kwargs["chat_id"]}}
 
 
 async def test_send_bulk_reports_blocked_people_and_uses_the_bulk_lane() -> None:
@@ -205,3 +206,14 @@ async def test_send_bulk_reports_blocked_people_and_uses_the_bulk_lane() -> None
     assert (await send_bulk(bot, 1, "hi")).status == "blocked"
     assert bot.kwargs["rate_limit_args"] == BULK_ARGS
     assert (await send_bulk(_Bot(NetworkError("timed out")), 1, "hi")).status == "failed"
+    assert await send_bulk(_Bot(None), 1, "hi") == Outcome("sent", 5)
+
+
+async def test_a_stopping_limiter_hands_back_bulk_sends_but_not_replies() -> None:
+    vt = VirtualTime()
+    rl, rec = limiter(vt), Recorder(vt)
+    rl.drain()
+    await vt.run(send(rl, rec, 1, "reply"))
+    with pytest.raises(Released):
+        await vt.run(send(rl, rec, 2, "scheduled", lane=BULK_ARGS))
+    assert [text for _, _, text in rec.sent] == ["reply"]

@@ -237,7 +237,7 @@ async def checkin_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
         except Exception as exc:  # one person's fault never stops the others
             log.error("check-in send failed: %s", type(exc).__name__)
             return c, "failed", None
-        return c, outcome.status, outcome.message.message_id if outcome.message else None
+        return c, outcome.status, outcome.message_id
 
     results = await asyncio.gather(*(send(c) for c in claimed))
     sent_at = s.clock.now()

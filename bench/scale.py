@@ -1,0 +1,384 @@
+"""Scale benchmarks (issue 7): the real bot in webhook mode against a local Bot API server
+over loopback HTTP, so HTTP and JSON costs count both ways.
+
+    python -m bench.scale                      # everything, SQLite and PostgreSQL
+    python -m bench.scale --only latency --backends sqlite --quick
+
+The Bot API emulator (bench/botapi_server.py) runs in its own process and plays
+Telegram: it POSTs updates to the webhook the bot registered and timestamps every
+sendMessage it receives. The bot runs here: build_application, the Starlette/uvicorn
+webhook of `run --webhook`, the update gate, the database.
+
+* latency: N people send "I'm craving" in the same instant (N = 1, 100, 1000), several
+  rounds, each a new episode; latency = update posted -> first sendMessage to that chat
+  received. Also a paced load: 100 people, one new craving every 30 ms between them
+  (33 cravings/s). The rate limiter runs in virtual time (every rule applied, no
+  waiting): these figures are the bot's own work, not Telegram's 30 messages/s cap.
+* fanout: 10,000 people due for a check-in at once. Limiter off (virtual time): the
+  bot's own ceiling, messages/s until all are sent. Limiter on (real time): the sustained
+  rate over a window, which Telegram's ~30/s bounds.
+* priority: craving reply latency while the 10,000-person fan-out saturates the real
+  limiter; the two-lane limiter beside a first-in-first-out one.
+
+Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from cryptography.fernet import Fernet
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot import scheduler
+from bot.app import build_application
+from bot.clock import FakeClock
+from bot.config import Settings, load_settings
+from bot.local_driver import message_update
+from bot.sender import INTERACTIVE, InstantTime, TwoLaneRateLimiter
+from bot.webhook import _Server, build_web_app, register_webhook
+from storage.crypto import FieldCipher
+from storage.db import Database
+from storage.models import Plan, User
+
+TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
+SECRET = "bench-webhook-secret-0123456789"
+PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class FifoRateLimiter(TwoLaneRateLimiter):
+    """The same limits with one queue: scheduled sends book slots like replies do."""
+
+    async def acquire(self, lane: str, chat: int | str) -> None:
+        await super().acquire(INTERACTIVE, chat)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- the emulator process ------------------------------------------------------------------
+class Emulator:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.botapi_server", "--token", TOKEN],
+            cwd=Path(__file__).resolve().parents[1], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.base_url = self.proc.stdout.readline().strip()
+        self.client = httpx.AsyncClient(timeout=60)
+
+    async def call(self, method: str, **params: Any) -> Any:
+        r = await self.client.post(f"{self.base_url}{TOKEN}/{method}", json=params)
+        return r.json()["result"]
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+# --- the bot -------------------------------------------------------------------------------
+@dataclass
+class Target:
+    backend: str
+    url: str
+    search_path: str | None = None
+
+
+@contextlib.asynccontextmanager
+async def database(backend: str, pg_url: str, tmp: Path) -> AsyncIterator[Target]:
+    if backend == "sqlite":
+        yield Target(backend, f"sqlite+aiosqlite:///{tmp / f'{uuid.uuid4().hex}.sqlite3'}")
+        return
+    url = load_settings(database_url=pg_url).database_url
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Target(backend, url, schema)
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+Where = tuple[str, str, Path]  # backend, PostgreSQL URL, temporary directory
+
+
+@dataclass
+class Bot:
+    app: Any
+    db: Database
+    clock: FakeClock
+    settings: Settings
+
+
+@contextlib.asynccontextmanager
+async def running_bot(target: Target, emu: Emulator, limiter: TwoLaneRateLimiter,
+                      ) -> AsyncIterator[Bot]:
+    key = Fernet.generate_key().decode()
+    port = free_port()
+    settings = load_settings(database_url=target.url, data_key=key,
+                             telegram_api_base_url=emu.base_url.rstrip("/"),
+                             webhook_url=f"http://127.0.0.1:{port}/telegram",
+                             webhook_secret=SECRET, port=port, listen="127.0.0.1",
+                             log_level="WARNING")
+    db = Database(target.url, FieldCipher([key]), search_path=target.search_path)
+    await db.migrate()
+    clock = FakeClock(NOW)
+    app = build_application(settings, TOKEN, clock=clock, db=db, job_queue=False,
+                            rate_limiter=limiter)
+    web = build_web_app(app, secret=SECRET, path=settings.webhook_path)
+    import uvicorn
+
+    server = _Server(uvicorn.Config(web, host="127.0.0.1", port=port, lifespan="off",
+                                    log_level="warning", access_log=False))
+    await app.initialize()
+    await register_webhook(app, settings.webhook_url or "", SECRET)
+    await app.start()
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
+        await asyncio.sleep(0.01)
+    try:
+        yield Bot(app, db, clock, settings)
+    finally:
+        server.should_exit = True
+        await serving
+        await app.stop()
+        await app.shutdown()
+        await db.dispose()
+
+
+async def seed_people(db: Database, ids: list[int], *, due: datetime | None,
+                      plans: bool) -> None:
+    rows = [{"id": uid, "created_at": NOW - timedelta(days=30),
+             "consented_at": NOW - timedelta(days=30), "locale": "en", "timezone": "UTC",
+             "country": "US", "discreet": False, "unreachable": False, "onboarded": True,
+             "checkin_time": "09:00", "checkins_enabled": due is not None,
+             "next_checkin_at": due, "summary_weekday": 6} for uid in ids]
+    async with db.session() as s:
+        for start in range(0, len(rows), 2000):
+            await s.execute(insert(User), rows[start:start + 2000])
+    if plans:
+        async with db.session() as s:
+            s.add_all(Plan(user_id=uid, trigger=None, situation="I pass the old corner",
+                           action="I call Sam", created_at=NOW, updated_at=NOW) for uid in ids)
+
+
+def craving(uid: int) -> dict[str, Any]:
+    return message_update(uid, text="I'm craving")
+
+
+async def results_when_answered(emu: Emulator, count: int, within: float) -> dict[str, Any]:
+    deadline = time.perf_counter() + within
+    while True:
+        res = await emu.call("benchResults")
+        answered = [d for d in res["deliveries"] if d["first_send"] is not None]
+        if len(res["deliveries"]) >= count and len(answered) >= count:
+            return res
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{len(answered)} of {count} answered in {within} s")
+        await asyncio.sleep(0.25)
+
+
+def latency_row(name: str, backend: str, people: int, lat_ms: list[float],
+                per_s: float | None) -> dict[str, Any]:
+    return {"bench": name, "backend": backend, "people": people, "samples": len(lat_ms),
+            "p50_ms": round(statistics.median(lat_ms), 1), "p99_ms": round(pct(lat_ms, 0.99), 1),
+            "max_ms": round(max(lat_ms), 1),
+            "per_s": None if per_s is None else round(per_s, 1)}
+
+
+# --- scenarios -----------------------------------------------------------------------------
+async def bench_latency(where: Where, emu: Emulator, sizes: list[int], rounds: dict[int, int],
+                        paced: bool) -> list[dict[str, Any]]:
+    rows = []
+    vt = InstantTime()
+    limiter = TwoLaneRateLimiter(clock=vt.clock, sleep=vt.sleep)
+    async with database(*where) as target, running_bot(target, emu, limiter) as b:
+        most = max(sizes)
+        people = list(range(100_001, 100_001 + most))
+        await seed_people(b.db, people, due=None, plans=True)
+        for n in sizes:
+            lat: list[float] = []
+            rates: list[float] = []
+            for _ in range(rounds.get(n, 3)):
+                b.clock.advance(hours=2)  # every craving starts a new episode
+                await emu.call("benchReset")
+                await emu.call("benchDeliver", updates=[craving(u) for u in people[:n]])
+                res = await results_when_answered(emu, n, within=120 + n * 0.2)
+                d = res["deliveries"]
+                lat += [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
+                span = max(x["first_send"] for x in d) - min(x["posted_at"] for x in d)
+                rates.append(n / span if span > 0 else 0.0)
+                await asyncio.sleep(0.3)  # the second message of each reply goes out
+            rows.append(latency_row("craving burst", target.backend, n, lat,
+                                    statistics.median(rates) if n > 1 else None))
+        if paced:
+            n, count, gap = min(100, most), 300, 0.03
+            b.clock.advance(hours=2)
+            await emu.call("benchReset")
+            await emu.call("benchDeliver", interval=gap,
+                           updates=[craving(people[i % n]) for i in range(count)])
+            res = await results_when_answered(emu, count, within=60)
+            d = res["deliveries"]
+            lat = [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
+            rows.append(latency_row("craving paced 33/s", target.backend, n, lat, 1 / gap))
+    return rows
+
+
+async def bench_fanout(where: Where, emu: Emulator, due_count: int, window: float,
+                       ) -> list[dict[str, Any]]:
+    rows = []
+    for limited in (False, True):
+        vt = InstantTime()
+        limiter = (TwoLaneRateLimiter() if limited
+                   else TwoLaneRateLimiter(clock=vt.clock, sleep=vt.sleep))
+        async with database(*where) as target, running_bot(target, emu, limiter) as b:
+                await seed_people(b.db, list(range(1_000_001, 1_000_001 + due_count)),
+                                  due=NOW - timedelta(seconds=5), plans=False)
+                await emu.call("benchReset")
+                started = time.perf_counter()
+                task = asyncio.create_task(scheduler.run_task(b.app, "checkins"))
+                if limited:
+                    await asyncio.sleep(window)
+                    b.app.bot_data[scheduler.STOPPING_KEY] = True
+                    limiter.drain()
+                    await task
+                else:
+                    await task
+                res = await emu.call("benchResults")
+                times = sorted(t for t, _ in res["sends"])
+                if limited:  # sustained: skip the first 2 s (claim, first batch)
+                    steady = [x for x in times if x >= started + 2 and x <= started + window]
+                    rate = len(steady) / (window - 2)
+                else:
+                    rate = len(times) / (times[-1] - started)
+                rows.append({"bench": "check-in fan-out", "backend": target.backend,
+                             "limiter": "on" if limited else "off", "due": due_count,
+                             "sent": len(times), "msgs_per_s": round(rate, 1),
+                             "seconds": round((times[-1] if times else started) - started, 1)})
+    return rows
+
+
+async def bench_priority(where: Where, emu: Emulator, due_count: int, cravings: int,
+                         gap: float) -> list[dict[str, Any]]:
+    rows = []
+    for name, cls in (("two-lane", TwoLaneRateLimiter), ("fifo", FifoRateLimiter)):
+        limiter = cls()
+        async with database(*where) as target, running_bot(target, emu, limiter) as b:
+                people = list(range(200_001, 200_001 + cravings))
+                await seed_people(b.db, people, due=None, plans=True)
+                await seed_people(b.db, list(range(1_000_001, 1_000_001 + due_count)),
+                                  due=NOW - timedelta(seconds=5), plans=False)
+                await emu.call("benchReset")
+                fanout = asyncio.create_task(scheduler.run_task(b.app, "checkins"))
+                await asyncio.sleep(3)  # the bulk lane is saturated
+                await emu.call("benchDeliver", interval=gap,
+                               updates=[craving(u) for u in people])
+                res = await results_when_answered(emu, cravings,
+                                                  within=cravings * gap + 120)
+                b.app.bot_data[scheduler.STOPPING_KEY] = True
+                limiter.drain()
+                await fanout
+                d = [x for x in res["deliveries"] if x["chat"] in set(people)]
+                lat = [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
+                row = latency_row(f"craving during fan-out ({name})", target.backend,
+                                  cravings, lat, 1 / gap)
+                sends = [t for t, c in res["sends"] if c >= 1_000_001]
+                row["bulk_msgs_per_s"] = round(len(sends) / (max(sends) - min(sends)), 1) \
+                    if len(sends) > 1 else 0.0
+                rows.append(row)
+    return rows
+
+
+# --- main ----------------------------------------------------------------------------------
+async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    emu = Emulator()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for backend in args.backends:
+                where = ("postgresql" if backend == "postgres" else "sqlite", args.pg, Path(tmp))
+                if "latency" in args.only:
+                    sizes = [1, 100] if args.quick else [1, 100, 1000]
+                    rounds = {1: 20, 100: 3 if args.quick else 5, 1000: 2}
+                    rows += await bench_latency(where, emu, sizes, rounds, paced=True)
+                if "fanout" in args.only and (backend == "sqlite" or args.pg_fanout):
+                    rows += await bench_fanout(where, emu, args.due,
+                                               window=10 if args.quick else 20)
+                if "priority" in args.only and backend == "sqlite":
+                    rows += await bench_priority(where, emu, args.due,
+                                                 cravings=40 if args.quick else 100, gap=0.2)
+    finally:
+        await emu.close()
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"{'bench':<34} {'db':<10} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'per s':>8}")
+    for r in rows:
+        if "p50_ms" in r:
+            extra = f"  (bulk lane {r['bulk_msgs_per_s']} msgs/s)" if "bulk_msgs_per_s" in r \
+                else ""
+            print(f"{r['bench']:<34} {r['backend']:<10} {r['people']:>6} {r['p50_ms']:>8} "
+                  f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['per_s'] or '':>8}{extra}")
+        else:
+            print(f"{r['bench'] + ', limiter ' + r['limiter']:<34} {r['backend']:<10} "
+                  f"{r['due']:>6} {'':>8} {'':>8} {'':>8} {r['msgs_per_s']:>8}  "
+                  f"({r['sent']} sent in {r['seconds']} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="latency,fanout,priority",
+                        type=lambda s: s.split(","))
+    parser.add_argument("--backends", default="sqlite,postgres", type=lambda s: s.split(","))
+    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
+    parser.add_argument("--pg-fanout", action="store_true",
+                        help="run the fan-out on PostgreSQL too")
+    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter windows")
+    args = parser.parse_args()
+    rows = asyncio.run(run(args))
+    print_table(rows)
+    print(json.dumps({"bench": "scale", "date": datetime.now(UTC).date().isoformat(),
+                      "machine": f"{platform.machine()} {os.cpu_count()} cores",
+                      "python": platform.python_version(), "results": rows}))
+
+
+if __name__ == "__main__":
+    main()
