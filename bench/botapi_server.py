@@ -82,13 +82,19 @@ class BenchBotApi(LocalBotApi):
         return len(updates)
 
     async def _worker(self) -> None:
-        assert self.webhook is not None and self._jobs is not None
-        url, secret = self.webhook
-        parts = urlsplit(url)
+        assert self._jobs is not None
         reader: asyncio.StreamReader | None = None
         writer: asyncio.StreamWriter | None = None
+        connected_to: tuple[str, str] | None = None
         while True:
             at, update = await self._jobs.get()
+            assert self.webhook is not None
+            if self.webhook != connected_to and writer is not None:
+                writer.close()  # a new bot registered since: post to it
+                reader = writer = None
+            connected_to = self.webhook
+            url, secret = self.webhook
+            parts = urlsplit(url)
             if (wait := at - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
             body = json.dumps(update).encode()

@@ -317,9 +317,14 @@ async def bench_priority(where: Where, emu: Emulator, due_count: int, cravings: 
                 lat = [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
                 row = latency_row(f"craving during fan-out ({name})", target.backend,
                                   cravings, lat, 1 / gap)
-                sends = [t for t, c in res["sends"] if c >= 1_000_001]
-                row["bulk_msgs_per_s"] = round(len(sends) / (max(sends) - min(sends)), 1) \
-                    if len(sends) > 1 else 0.0
+                # every message, replies and check-ins, while the cravings came in: the
+                # limiter keeps the sum at Telegram's ~30/s
+                start = min(x["posted_at"] for x in d)
+                end = max(x["first_send"] for x in d)
+                during = [c for t, c in res["sends"] if start <= t <= end]
+                row["bulk_msgs_per_s"] = round(sum(1 for c in during if c >= 1_000_001)
+                                               / (end - start), 1)
+                row["all_msgs_per_s"] = round(len(during) / (end - start), 1)
                 rows.append(row)
     return rows
 
@@ -352,8 +357,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
           f"{'per s':>8}")
     for r in rows:
         if "p50_ms" in r:
-            extra = f"  (bulk lane {r['bulk_msgs_per_s']} msgs/s)" if "bulk_msgs_per_s" in r \
-                else ""
+            extra = (f"  (check-ins {r['bulk_msgs_per_s']}/s, all {r['all_msgs_per_s']}/s)"
+                     if "bulk_msgs_per_s" in r else "")
             print(f"{r['bench']:<34} {r['backend']:<10} {r['people']:>6} {r['p50_ms']:>8} "
                   f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['per_s'] or '':>8}{extra}")
         else:
