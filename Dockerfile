@@ -18,6 +18,8 @@ RUN groupadd --system --gid 10001 companion \
 USER companion
 WORKDIR /data
 VOLUME ["/data"]
+# `run --webhook` listens on PORT (default 8080); long polling (the default) needs no port
+EXPOSE 8080
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["craving-companion"]
 CMD ["run"]

@@ -234,18 +234,24 @@ async def bench_latency(where: Where, emu: Emulator, sizes: list[int], rounds: d
         for n in sizes:
             lat: list[float] = []
             rates: list[float] = []
+            cpu = 0.0
             for _ in range(rounds.get(n, 3)):
                 b.clock.advance(hours=2)  # every craving starts a new episode
                 await emu.call("benchReset")
+                cpu_before = time.process_time()
                 await emu.call("benchDeliver", updates=[craving(u) for u in people[:n]])
                 res = await results_when_answered(emu, n, within=120 + n * 0.2)
+                await asyncio.sleep(0.3)  # the second message of each reply goes out
+                cpu += time.process_time() - cpu_before
                 d = res["deliveries"]
                 lat += [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
                 span = max(x["first_send"] for x in d) - min(x["posted_at"] for x in d)
                 rates.append(n / span if span > 0 else 0.0)
-                await asyncio.sleep(0.3)  # the second message of each reply goes out
-            rows.append(latency_row("craving burst", target.backend, n, lat,
-                                    statistics.median(rates) if n > 1 else None))
+            row = latency_row("craving burst", target.backend, n, lat,
+                              statistics.median(rates) if n > 1 else None)
+            # this process's CPU (all threads) per craving, polling the emulator included
+            row["cpu_ms_per_update"] = round(cpu * 1000 / (n * rounds.get(n, 3)), 1)
+            rows.append(row)
         if paced:
             n, count, gap = min(100, most), 300, 0.03
             b.clock.advance(hours=2)
@@ -354,11 +360,13 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(f"{'bench':<34} {'db':<10} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-          f"{'per s':>8}")
+          f"{'per s':>8}  notes")
     for r in rows:
         if "p50_ms" in r:
-            extra = (f"  (check-ins {r['bulk_msgs_per_s']}/s, all {r['all_msgs_per_s']}/s)"
+            extra = (f"  check-ins {r['bulk_msgs_per_s']}/s, all {r['all_msgs_per_s']}/s"
                      if "bulk_msgs_per_s" in r else "")
+            if "cpu_ms_per_update" in r:
+                extra = f"  {r['cpu_ms_per_update']} ms CPU per craving"
             print(f"{r['bench']:<34} {r['backend']:<10} {r['people']:>6} {r['p50_ms']:>8} "
                   f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['per_s'] or '':>8}{extra}")
         else:
@@ -378,11 +386,14 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter windows")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()  # other work on the machine skews every figure
     rows = asyncio.run(run(args))
     print_table(rows)
     print(json.dumps({"bench": "scale", "date": datetime.now(UTC).date().isoformat(),
                       "machine": f"{platform.machine()} {os.cpu_count()} cores",
-                      "python": platform.python_version(), "results": rows}))
+                      "python": platform.python_version(),
+                      "load_average_at_start": [round(x, 2) for x in load_at_start],
+                      "results": rows}))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
             raise ValueError("needs a file path, e.g. sqlite+aiosqlite:///data/companion.sqlite3")
         return url.render_as_string(hide_password=False)
 
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 65535:
+            raise ValueError("must be a TCP port number from 1 to 65535, e.g. 8080")
+        return int(text)
+
+    @field_validator("replicas", mode="before")
+    @classmethod
+    def _replicas(cls, value: Any) -> Any:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 64:
+            raise ValueError("must be how many bot processes share the database, 1 to 64")
+        return int(text)
+
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:

@@ -63,5 +63,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], metrics: Metrics) ->
     processor = app.update_processor
     if isinstance(processor, PerUserUpdateProcessor):
         processor.metrics = metrics
-        processor.gate = UpdateGate(s.db, s.clock)
+        # one process orders a person's updates by itself; several need the lease row
+        processor.gate = UpdateGate(s.db, s.clock,
+                                    leases=not s.db.is_sqlite and s.settings.replicas > 1)
     scheduler.register(app, "processed_updates", prune_work)

@@ -4,7 +4,8 @@ Across processes (webhook replicas on PostgreSQL) the `UpdateGate` adds two rule
 kept in the database: an update_id is taken on once (Telegram retries a webhook delivery
 it did not see answered, maybe to another replica), and one person's updates are handled
 by one process at a time (a lease row, taken in the same transaction, that expires if
-the process dies). On SQLite (one process) only the first rule applies.
+the process dies). The lease is needed, and taken, only with REPLICAS > 1 on
+PostgreSQL: one process orders a person's updates by itself, and SQLite is one process.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inloop
 from storage.crypto import FieldCipher, set_cipher
 from storage.models import Meta
 
@@ -63,6 +64,8 @@ class Database:
         # Sessions always end in commit or rollback, so the pool's extra ROLLBACK on
         # return is a wasted round trip (a thread hop per session with aiosqlite).
         kwargs: dict[str, Any] = {"echo": echo, "pool_reset_on_return": None}
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            kwargs["async_creator"] = sqlite_inloop.connect(parsed.database)  # see there
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
             if search_path:  # tests isolate themselves in a schema of their own

@@ -63,8 +63,8 @@ async def replicas() -> AsyncIterator[list[Harness]]:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     target = DbTarget(url, schema)
     api, clock = FakeBotApi(), FakeClock(utc(2026, 3, 2, 7))
-    one = await start_harness(target, api=api, clock=clock)
-    two = await start_harness(target, api=api, clock=clock)
+    one = await start_harness(target, api=api, clock=clock, replicas=2)
+    two = await start_harness(target, api=api, clock=clock, replicas=2)
     try:
         yield [one, two]
     finally:

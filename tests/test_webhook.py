@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -171,3 +175,34 @@ async def test_while_stopping_updates_are_refused_so_telegram_delivers_them_else
     await stop_harness(h)
     assert response.status_code == 503 and health.status_code == 503
     assert sent_to(h, 508) == []
+
+
+GOOD_TOKEN = "123456:ABCdefGhIJKlmNoPQRstuVWxyz0123456789"
+
+
+@pytest.mark.parametrize("env, word", [
+    ({}, "WEBHOOK_URL"),
+    ({"WEBHOOK_URL": "https://bot.example.org/telegram"}, "WEBHOOK_SECRET"),
+    ({"WEBHOOK_URL": "bot.example.org", "WEBHOOK_SECRET": SECRET}, "WEBHOOK_URL"),
+    ({"WEBHOOK_URL": "https://bot.example.org/t", "WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET"),
+    ({"WEBHOOK_URL": "https://bot.example.org/t", "WEBHOOK_SECRET": SECRET, "PORT": "http"},
+     "PORT"),
+    ({"WEBHOOK_URL": "https://bot.example.org/t", "WEBHOOK_SECRET": SECRET, "PORT": "70000"},
+     "PORT"),
+    ({"WEBHOOK_URL": "https://bot.example.org/t", "WEBHOOK_SECRET": SECRET, "REPLICAS": "0"},
+     "REPLICAS"),
+])
+def test_webhook_settings_that_are_missing_or_bad_are_one_line_and_exit_2(
+        tmp_path: Path, env: dict[str, str], word: str) -> None:
+    base = {k: v for k, v in os.environ.items() if k not in (
+        "TELEGRAM_BOT_TOKEN", "DATABASE_URL", "DATA_KEY", "TEST_DATABASE_URL", "WEBHOOK_URL",
+        "WEBHOOK_SECRET", "PORT", "REPLICAS")}
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--webhook"],
+                            env={**base, "PYTHONPATH": str(Path.cwd()),
+                                 "TELEGRAM_BOT_TOKEN": GOOD_TOKEN, **env},
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and word in lines[0], lines
+    assert SECRET not in result.stderr and GOOD_TOKEN not in result.stderr
+    assert not (tmp_path / "data").exists()  # nothing was started or created
