@@ -125,8 +125,10 @@ async def serve(app: App, settings: Settings, *, ready: asyncio.Event | None = N
     """Run the bot behind the webhook until SIGTERM/SIGINT (or `app.bot_data["stop"]`)."""
     url, secret = settings.require_webhook()
     web = build_web_app(app, secret=secret, path=settings.webhook_path)
+    # log_config=None: uvicorn logs through our handler (RedactingFormatter) like the rest
     config = uvicorn.Config(web, host=settings.listen, port=settings.port, lifespan="off",
-                            log_level="warning", access_log=False, server_header=False)
+                            log_level="warning", access_log=False, server_header=False,
+                            log_config=None)
     server = _Server(config)
     loop = asyncio.get_running_loop()
 
@@ -147,7 +149,11 @@ async def serve(app: App, settings: Settings, *, ready: asyncio.Event | None = N
                  settings.webhook_path)
         if ready is not None:
             ready.set()
-        await server.serve()
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn exits when it cannot listen (and has logged why)
+            raise ConfigError(f"PORT {settings.port} on LISTEN {settings.listen} cannot be "
+                              "used: it is taken, or not allowed for this user") from None
         log.info("stopped accepting updates")
     finally:
         if app.running:

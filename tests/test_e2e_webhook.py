@@ -227,3 +227,18 @@ def test_polling_mode_stops_on_sigterm_with_exit_0(server: LocalBotApi, tmp_path
             out, _ = proc.communicate()
     assert proc.returncode == 0, out
     assert "stopped" in out
+
+
+@pytest.mark.slow
+def test_a_port_already_in_use_is_one_clear_line_and_exit_2(server: LocalBotApi,
+                                                            tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot = WebhookBot(server, tmp_path, int(taken.getsockname()[1]))
+        result = subprocess.run([sys.executable, "-m", "bot", "run", "--webhook"],
+                                cwd=tmp_path, env=bot.env, capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "PORT" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr and SECRET not in result.stderr
