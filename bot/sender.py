@@ -278,6 +278,23 @@ def markup_json(markup: Any) -> dict[str, Any] | None:
 _NO_PREVIEW = {"is_disabled": True}
 
 
+def _payload(chat_id: int, text: str, markup: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
+                               "link_preview_options": _NO_PREVIEW}
+    if markup is not None:
+        payload["reply_markup"] = markup_json(markup)
+    return payload
+
+
+async def send_quick(bot: Any, chat_id: int, text: str, markup: Any = None) -> int | None:
+    """A reply (interactive lane) whose Message object nobody reads: built as JSON and
+    answered with the message_id only, like send_bulk. Faults raise as with
+    `bot.send_message`. Used on the craving reply, the hottest path there is."""
+    result = await bot.do_api_request("sendMessage", api_kwargs=_payload(chat_id, text, markup))
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    return message_id if isinstance(message_id, int) else None
+
+
 async def send_bulk(bot: Any, chat_id: int, text: str, markup: Any = None) -> Outcome:
     """Send in the bulk lane; never raises for Telegram faults (logged by type only).
 
@@ -285,13 +302,10 @@ async def send_bulk(bot: Any, chat_id: int, text: str, markup: Any = None) -> Ou
     built as JSON directly and the answer read for its message_id only (no Message
     object). A fault after Telegram may have accepted the message (a timeout) is not
     retried: scheduled messages are at most once, never twice."""
-    payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
-                               "link_preview_options": _NO_PREVIEW}
-    if markup is not None:
-        payload["reply_markup"] = markup_json(markup)
     lane = {"rate_limit_args": BULK_ARGS} if getattr(bot, "rate_limiter", None) else {}
     try:
-        result = await bot.do_api_request("sendMessage", api_kwargs=payload, **lane)
+        result = await bot.do_api_request("sendMessage",
+                                          api_kwargs=_payload(chat_id, text, markup), **lane)
     except Released:
         return Outcome("released")
     except TelegramError as exc:

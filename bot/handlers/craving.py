@@ -34,7 +34,7 @@ from bot.handlers.plans import TRIGGERS, begin_new_plan, trigger_rows
 from bot.handlers.router import TextRouter
 from bot.intents import PhraseSet
 from bot.keyboards import button, cb, inline, int_arg, parse, scale
-from bot.sender import send_bulk
+from bot.sender import send_bulk, send_quick
 from content import Catalog
 from storage.models import CravingEpisode, PendingInput, Plan, User
 from storage.repositories import distractions as distraction_repo
@@ -107,7 +107,8 @@ def tool_name(t: Catalog, tool: str) -> str:
     return t.t(key) if t.has(key) else tool
 
 
-def plan_line(t: Catalog, key: str, plan: Plan) -> str:
+def plan_line(t: Catalog, key: str, plan: Plan | Any) -> str:
+    """`plan`: a Plan, or a row of plans.brief_for."""
     return t.t(key, situation=plan.situation, action=plan.action)
 
 
@@ -136,7 +137,7 @@ async def start_craving(update: Update, context: Context, user: User | None, *,
     now = s.clock.now()
     async with s.db.session() as session:
         await pending.clear(session, user.id)
-        plans = await plan_repo.list_for(session, user.id)
+        plans = await plan_repo.brief_for(session, user.id)
         recent = await episodes.recent(session, user.id)
         past = [e for e in recent if e.intensity_end is not None]
         ranked_plans = what_works.rank_plans([p.id for p in plans], outcomes(past))
@@ -162,10 +163,12 @@ async def start_craving(update: Update, context: Context, user: User | None, *,
                          after=found.after))
     lines += ["", t.t("craving.choose")]
     ranked = what_works.rank(MENU_OPTIONS, history, {"breathe": exercise_defs.BREATHING})
-    await reply(update, context, "\n".join(lines), options_markup(t, episode_id, ranked))
+    chat_id = update.effective_chat.id if update.effective_chat else user.id
+    await send_quick(context.bot, chat_id, "\n".join(lines),
+                     options_markup(t, episode_id, ranked))
     if created or not has_intensity:
-        await reply(update, context, t.t("craving.ask_intensity"),
-                    inline(scale("crave", "int", episode_id)))
+        await send_quick(context.bot, chat_id, t.t("craving.ask_intensity"),
+                         inline(scale("crave", "int", episode_id)))
 
 
 async def breathe_command(update: Update, context: Context) -> None:

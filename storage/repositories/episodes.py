@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CravingEpisode
@@ -28,15 +29,24 @@ class Recent:
     plan_id: int | None
 
 
+_E = CravingEpisode.__table__
+# Built once: this runs on every craving, and building a statement costs more than running it
+_RECENT = (select(_E.c.id, _E.c.started_at, _E.c.ended_at, _E.c.intensity_start,
+                  _E.c.intensity_end, _E.c.trigger, _E.c.tried, _E.c.helped, _E.c.plan_id)
+           .where(_E.c.user_id == bindparam("uid"))
+           .order_by(_E.c.started_at.desc(), _E.c.id.desc()))
+_RECENT_BY_LIMIT: dict[int, Any] = {}
+_NEW = insert(_E).returning(_E.c.id)
+
+
 async def recent(session: AsyncSession, user_id: int, limit: int = 50) -> list[Recent]:
     """The newest episodes first: the open one (if any) and the outcomes of past ones,
     in one query (this runs on every craving)."""
-    e = CravingEpisode
-    rows = await session.execute(
-        select(e.id, e.started_at, e.ended_at, e.intensity_start, e.intensity_end, e.trigger,
-               e.tried, e.helped, e.plan_id)
-        .where(e.user_id == user_id).order_by(e.started_at.desc(), e.id.desc()).limit(limit)
-    )
+    stmt = _RECENT_BY_LIMIT.get(limit)
+    if stmt is None:
+        stmt = _RECENT_BY_LIMIT[limit] = _RECENT.limit(limit)
+    conn = await session.connection()
+    rows = await conn.execute(stmt, {"uid": user_id})
     return [Recent(*row) for row in rows]
 
 
@@ -56,12 +66,11 @@ async def open_or_continue(session: AsyncSession, user_id: int, now: datetime,
             .values(ended_at=now, follow_up_at=None)
             .execution_options(synchronize_session=False)
         )
-    new_id = await session.scalar(
-        insert(CravingEpisode).values(
-            user_id=user_id, started_at=now, tried=[], follow_up_at=now + follow_up_after,
-            follow_up_attempts=0, source=source, plan_id=plan_id,
-        ).returning(CravingEpisode.id)
-    )
+    conn = await session.connection()
+    new_id = (await conn.execute(_NEW, {
+        "user_id": user_id, "started_at": now, "tried": [], "follow_up_at": now + follow_up_after,
+        "follow_up_attempts": 0, "source": source, "plan_id": plan_id,
+    })).scalar()
     assert new_id is not None
     return Recent(new_id, now, None, None, None, None, [], None, plan_id), True
 

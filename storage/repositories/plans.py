@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Plan
@@ -24,6 +25,18 @@ async def add(session: AsyncSession, user_id: int, situation: str, action: str, 
 async def list_for(session: AsyncSession, user_id: int) -> list[Plan]:
     rows = await session.scalars(select(Plan).where(Plan.user_id == user_id).order_by(Plan.id))
     return list(rows)
+
+
+_PL = Plan.__table__
+_BRIEF = (select(_PL.c.id, _PL.c.trigger, _PL.c.situation, _PL.c.action)
+          .where(_PL.c.user_id == bindparam("uid")).order_by(_PL.c.id))
+
+
+async def brief_for(session: AsyncSession, user_id: int) -> list[Any]:
+    """A person's plans as rows (id, trigger, situation, action), oldest first: what the
+    craving reply shows, without building ORM objects (it runs on every craving)."""
+    conn = await session.connection()
+    return list(await conn.execute(_BRIEF, {"uid": user_id}))
 
 
 async def count_for(session: AsyncSession, user_id: int) -> int:

@@ -8,6 +8,7 @@ cost one round trip each and never wait on a lock held by another process.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,13 +22,21 @@ def _insert(session: AsyncSession, model: type) -> postgresql.Insert | sqlite.In
     return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
 
 
+_CLAIM: dict[str, Any] = {}  # per dialect, built once: this runs on every update
+
+
 async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """True if this update_id was not seen before (and now is); False for a repeat."""
-    stmt = (_insert(session, ProcessedUpdate)
-            .values(update_id=update_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(ProcessedUpdate.update_id))
-    return (await session.execute(stmt)).first() is not None
+    conn = await session.connection()
+    dialect = conn.dialect.name
+    stmt = _CLAIM.get(dialect)
+    if stmt is None:
+        table = ProcessedUpdate.__table__
+        ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        stmt = _CLAIM[dialect] = (ins.on_conflict_do_nothing(index_elements=["update_id"])
+                                  .returning(table.c.update_id))
+    result = await conn.execute(stmt, {"update_id": update_id, "received_at": now})
+    return result.first() is not None
 
 
 async def take_lease(session: AsyncSession, user_id: int, holder: str, now: datetime,
