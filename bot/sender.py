@@ -54,8 +54,10 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instea
 INTERACTIVE = "interactive"
 BULK = "bulk"
 BULK_ARGS: dict[str, Any] = {"lane": BULK}
-# Scheduled sends on the wire at once. More buys nothing (Telegram takes ~30/s) and a long
-# queue inside httpx's connection pool costs CPU on every request (its scan is O(n^2)).
+# Calls on the wire at once, and of those scheduled ones: more buys nothing (Telegram takes
+# ~30 messages/s) and a long queue inside httpx's connection pool costs CPU on every
+# request (its scan grows with the queue). Replies always have IN_FLIGHT - BULK_IN_FLIGHT.
+IN_FLIGHT = 32
 BULK_IN_FLIGHT = 16
 
 Clock = Callable[[], float]
@@ -88,6 +90,7 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._last_retry_after: tuple[int | str, float] | None = None  # (chat, until)
         self._bulk_lock: asyncio.Lock | None = None
         self._draining = False
+        self._in_flight: asyncio.Semaphore | None = None
         self._bulk_in_flight: asyncio.Semaphore | None = None
         self.metrics = metrics
 
@@ -211,13 +214,16 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict[str, Any]]):
         for attempt in range(self.max_retries + 1):
             await self.acquire(lane, chat_key)
             try:
+                if self._in_flight is None:
+                    self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+                    self._bulk_in_flight = asyncio.Semaphore(BULK_IN_FLIGHT)
                 if lane == BULK:
-                    if self._bulk_in_flight is None:
-                        self._bulk_in_flight = asyncio.Semaphore(BULK_IN_FLIGHT)
-                    async with self._bulk_in_flight:
+                    assert self._bulk_in_flight is not None
+                    async with self._bulk_in_flight, self._in_flight:
                         result = await callback(*args, **kwargs)
                 else:
-                    result = await callback(*args, **kwargs)
+                    async with self._in_flight:
+                        result = await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = _retry_seconds(exc)
                 self._flood(chat_key, seconds)
