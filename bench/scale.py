@@ -299,6 +299,34 @@ async def bench_fanout(where: Where, emu: Emulator, due_count: int, window: floa
     return rows
 
 
+async def bench_fanout_in_process(where: Where, due_count: int) -> dict[str, Any]:
+    """The same fan-out with the Bot API in process (bot/fake_api.py): no HTTP at all,
+    so what is left is the bot's own work per message."""
+    from bot.fake_api import FakeBotApi, FakeRequest
+
+    key = Fernet.generate_key().decode()
+    async with database(*where) as target:
+        settings = load_settings(database_url=target.url, data_key=key, log_level="WARNING")
+        db = Database(target.url, FieldCipher([key]), search_path=target.search_path)
+        await db.migrate()
+        vt = InstantTime()
+        api = FakeBotApi()
+        app = build_application(settings, TOKEN, request=FakeRequest(api), db=db,
+                                clock=FakeClock(NOW), job_queue=False,
+                                rate_limiter=TwoLaneRateLimiter(clock=vt.clock,
+                                                                sleep=vt.sleep))
+        await seed_people(db, list(range(1_000_001, 1_000_001 + due_count)),
+                          due=NOW - timedelta(seconds=5), plans=False)
+        async with app:
+            started = time.perf_counter()
+            sent = await scheduler.run_task(app, "checkins")
+            seconds = time.perf_counter() - started
+        await db.dispose()
+    return {"bench": "fan-out, API in process", "backend": target.backend,
+            "limiter": "off", "due": due_count, "sent": sent,
+            "msgs_per_s": round(sent / seconds, 1), "seconds": round(seconds, 1)}
+
+
 async def bench_priority(where: Where, emu: Emulator, due_count: int, cravings: int,
                          gap: float) -> list[dict[str, Any]]:
     rows = []
@@ -350,6 +378,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 if "fanout" in args.only and (backend == "sqlite" or args.pg_fanout):
                     rows += await bench_fanout(where, emu, args.due,
                                                window=10 if args.quick else 20)
+                    rows.append(await bench_fanout_in_process(where, args.due))
                 if "priority" in args.only and backend == "sqlite":
                     rows += await bench_priority(where, emu, args.due,
                                                  cravings=40 if args.quick else 100, gap=0.2)
@@ -370,7 +399,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             print(f"{r['bench']:<34} {r['backend']:<10} {r['people']:>6} {r['p50_ms']:>8} "
                   f"{r['p99_ms']:>8} {r['max_ms']:>8} {r['per_s'] or '':>8}{extra}")
         else:
-            print(f"{r['bench'] + ', limiter ' + r['limiter']:<34} {r['backend']:<10} "
+            print(f"{r['bench'] + ', limiter ' + r['limiter']:<34.34} {r['backend']:<10} "
                   f"{r['due']:>6} {'':>8} {'':>8} {'':>8} {r['msgs_per_s']:>8}  "
                   f"({r['sent']} sent in {r['seconds']} s)")
 
