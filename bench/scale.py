@@ -322,7 +322,7 @@ async def bench_fanout_in_process(where: Where, due_count: int) -> dict[str, Any
             sent = await scheduler.run_task(app, "checkins")
             seconds = time.perf_counter() - started
         await db.dispose()
-    return {"bench": "fan-out, API in process", "backend": target.backend,
+    return {"bench": "fan-out, in process", "backend": target.backend,
             "limiter": "off", "due": due_count, "sent": sent,
             "msgs_per_s": round(sent / seconds, 1), "seconds": round(seconds, 1)}
 
