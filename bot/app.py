@@ -49,8 +49,9 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ["craving", "alert", "plans", "plan", "reasons", "breathe", "checkin", "progress",
-            "since", "goals", "settings", "timezone", "pause", "helpnow", "country", "discreet",
+COMMANDS = ["craving", "alert", "supporters", "supporting", "plans", "plan", "reasons",
+            "breathe", "checkin", "progress", "since", "goals", "settings", "timezone", "pause",
+            "helpnow", "country", "discreet",
             "export", "delete", "help", "start", "cancel"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -126,7 +127,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     pacer.register(app)
     onboarding.register(app)
     craving.register(app, router)
-    support.register(app)
+    support.register(app, router)
     plans.register(app, router)
     reasons.register(app, router)
     safety.register(app, router)
