@@ -29,10 +29,11 @@ async def create(session: AsyncSession, user_id: int, now: datetime) -> Alert:
     return alert
 
 
-async def locked(session: AsyncSession, alert_id: int) -> Alert | None:
-    """The alert, locked for this unit of work (another replica skips it meanwhile)."""
+async def locked(session: AsyncSession, alert_id: int, *, skip: bool = True) -> Alert | None:
+    """The alert, locked for this unit of work. `skip`: None when another replica holds
+    it (it is acting on it); otherwise wait for it."""
     return await session.scalar(
-        select(Alert).where(Alert.id == alert_id).with_for_update(skip_locked=True))
+        select(Alert).where(Alert.id == alert_id).with_for_update(skip_locked=skip))
 
 
 async def due_ids(session: AsyncSession, now: datetime, limit: int = 200) -> list[int]:

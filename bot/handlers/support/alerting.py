@@ -140,7 +140,7 @@ async def advance(app: App, alert_id: int, *, due: bool = False,
             done = await alerts.delivery(session, delivery_id)
             if done is not None:
                 done.sent_at = s.clock.now()
-            alert = await alerts.locked(session, alert_id)
+            alert = await alerts.locked(session, alert_id, skip=False)
             if alert is not None and alert.status == alerts.OPEN:
                 alert.escalate_at = s.clock.now() + escalate_after(app)
         step.sent = chosen
