@@ -257,3 +257,15 @@ async def test_a_supporter_who_never_signed_up_is_told_what_is_kept(bot: Harness
     assert "support person for someone here" in sam.last_text
     await sam.send("/export")
     assert "/supporting" in sam.last_text
+
+
+async def test_a_shared_contact_card_gives_the_phone_number(bot: Harness) -> None:
+    alex = await bot.consented(1001, "Alex")
+    await alex.send("/supporters")
+    await alex.tap("Add a support person")
+    await alex.send("Sam")
+    await alex.tap("Family")
+    await alex.send_extra(contact={"phone_number": "+44 20 7946 0958", "first_name": "Sam"})
+    assert LINK.search(alex.last_text) is not None
+    [row] = await links(bot)
+    assert row.phone == "+442079460958"
