@@ -390,6 +390,9 @@ async def test_weekly_summary_on_request_without_goals(bot: Harness) -> None:
     text = p.last_text
     assert text.startswith("<b>Your week</b>") and "Goals met" not in text
     assert "💡 " in text and p.messages()[-1].get("photo")
+    await p.send("/discreet on")  # what a lock screen shows of next week's is neutral
+    await tick_at(bot, utc(2026, 4, 12, 16, 0, 5))
+    assert p.last_text.split("\n")[0] == "Your weekly summary"
     await p.send("/stats")
     await p.tap("Weekly summary: on")
     assert (await user_row(bot)).next_summary_at is None

@@ -2,7 +2,7 @@
 check-in's craving and mood, days without using), the person's own patterns, and a
 check-in before a time of the week that has been hard.
 
-The chart is drawn in a worker thread (about 0.2 s of CPU, see bench/chart_render.py), so
+The chart is drawn in a worker thread (about 0.1 s of CPU, see bench/chart_render.py), so
 other people's replies never wait behind it. It carries no names and no plan text.
 
 Check-ins before a high-risk time ("nudges") are rows in `insight_nudges`, claimed by the
