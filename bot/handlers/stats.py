@@ -14,7 +14,9 @@ start with a neutral line in discreet mode.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 import time as clock
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -61,6 +63,7 @@ REOFFER_AFTER = timedelta(weeks=4)  # an unanswered offer comes back in a summar
 NUDGE_LATE = timedelta(minutes=45)  # a reminder more overdue (the bot was down) is skipped
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption (visible characters)
 PNG_NAME = "chart.png"
+_TAG = re.compile(r"<[^>]+>")
 
 
 # --- a person's data, loaded once -----------------------------------------------------------
@@ -405,17 +408,11 @@ async def _b_patterns(update: Update, context: Context, user: User, args: list[s
 
 
 # --- answering an offer, and the check-in itself ----------------------------------------------
-async def _offered(context: Context, user: User, args: list[str]) -> InsightNudge | None:
+def _offer_matches(row: InsightNudge | None, args: list[str], now: datetime) -> bool:
+    """Does this Yes/No button belong to the offer now standing (same window, recent)?"""
     weekday, hour = int_arg(args, 0), int_arg(args, 1)
-    if weekday is None or hour is None:
-        return None
-    async with svc(context).db.session() as session:
-        row = await repo.nudge_of(session, user.id)
-    now = svc(context).clock.now()
-    if row is None or row.status != "offered" or now - row.offered_at > OFFER_VALID or (
-            row.window_weekday, row.window_hour) != (weekday, hour):
-        return None
-    return row
+    return (row is not None and row.status == "offered" and now - row.offered_at <= OFFER_VALID
+            and (row.window_weekday, row.window_hour) == (weekday, hour))
 
 
 async def _drop_buttons(update: Update) -> None:
@@ -428,20 +425,19 @@ async def _drop_buttons(update: Update) -> None:
 
 
 async def _b_yes(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _offered(context, user, args)
-    if row is None or len(args) != 3 or args[2] != row.remind_time.replace(":", ""):
+    if len(args) != 3:
         return False
     s = svc(context)
     now = s.clock.now()
     async with s.db.session() as session:
-        fresh = await users.get(session, user.id)
-        stored = await repo.nudge_of(session, user.id)
-        if fresh is None or stored is None or stored.status != "offered":
+        row = await repo.nudge_of(session, user.id)
+        if not _offer_matches(row, args, now) or row is None or \
+                args[2] != row.remind_time.replace(":", ""):
             return False
-        stored.status, stored.answered_at = "on", now
-        stored.next_at = next_nudge(fresh, "on", stored.remind_weekday, stored.remind_time, now,
-                                    s.settings.default_timezone)
-        weekday, at = stored.remind_weekday, stored.remind_time
+        row.status, row.answered_at = "on", now
+        row.next_at = next_nudge(user, "on", row.remind_weekday, row.remind_time, now,
+                                 s.settings.default_timezone)
+        weekday, at = row.remind_weekday, row.remind_time
     t = catalog(context, user)
     await _drop_buttons(update)
     await reply(update, context, t.t("stats.nudge.saved",
@@ -450,15 +446,14 @@ async def _b_yes(update: Update, context: Context, user: User, args: list[str]) 
 
 
 async def _b_no(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _offered(context, user, args)
-    if row is None or len(args) != 2:
+    if len(args) != 2:
         return False
     s = svc(context)
     async with s.db.session() as session:
-        stored = await repo.nudge_of(session, user.id)
-        if stored is None or stored.status != "offered":
+        row = await repo.nudge_of(session, user.id)
+        if not _offer_matches(row, args, s.clock.now()) or row is None:
             return False
-        stored.status, stored.answered_at, stored.next_at = "declined", s.clock.now(), None
+        row.status, row.answered_at, row.next_at = "declined", s.clock.now(), None
     await _drop_buttons(update)
     await reply(update, context, catalog(context, user).t("stats.nudge.declined"))
     return True
@@ -562,10 +557,8 @@ async def nudge_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
 
 # --- sending a chart from the tick --------------------------------------------------------------
 def caption_fits(text: str) -> bool:
-    import html
-    import re
-
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text))) <= CAPTION_LIMIT
+    """Telegram counts a caption's characters after the HTML tags are parsed away."""
+    return len(html.unescape(_TAG.sub("", text))) <= CAPTION_LIMIT
 
 
 async def send_bulk_photo(bot: Any, chat_id: int, png: bytes, caption_text: str,
