@@ -31,7 +31,7 @@ WITHOUT_CONSENT: list[tuple[str, str]] = [
     ("send", "/craving"), ("send", "/breathe"), ("send", "/help"), ("send", "/cancel"),
     ("send", "/country CA"), ("send", "/country"), ("send", "/discreet on"),
     ("send", "/export"), ("send", "/delete"), ("send", "/helpnow"), ("send", "/stats"),
-    ("press", "stats:pat"), ("press", "stats:r:7"), ("press", "stats:crave"),
+    ("press", "stats:pat"), ("press", "stats:r:7"), ("press", "nudge:crave"),
     ("press", "safety:lines"), ("press", "safety:od"), ("press", "safety:country:GB"),
     ("press", "privacy:discreet:on"), ("press", "privacy:delok:1:1"), ("press", "plan:new"),
     ("press", "reason:new"), ("press", "onb:plan"), ("press", "safety:st:1:lonely"),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.discreet import LOCK_SCREEN_WORDS
 from bot.fake_api import Call, png_size, uploaded
-from bot.handlers import stats
+from bot.handlers import nudges
 from bot.insights import chart, series
 from bot.local_driver import Person, answers
 from bot.sender import BULK
@@ -163,8 +163,8 @@ async def test_stats_with_nothing_yet_bad_input_and_before_consent(bot: Harness)
     assert photos(calls) == [] and "Nothing to chart yet" in q.last_text
     await p.send("/stats 12")
     assert "/stats 7" in p.last_text and "/stats 90" in p.last_text
-    for data in ("stats:r:12", "stats:r:", "stats:wk:5", "stats:ny:4:18:1730", "stats:nn:4:18",
-                 "stats:noff", "stats:pat:1", "stats:zz"):
+    for data in ("stats:r:12", "stats:r:", "stats:wk:5", "nudge:yes:4:18:1730", "nudge:no:4:18",
+                 "nudge:ok:1", "nudge:stop", "stats:pat:1", "stats:zz"):
         assert answers(await p.press(data)) == INVALID, data
 
 
@@ -212,7 +212,7 @@ async def accept_nudge(bot: Harness, p: Person) -> None:
 
 def nudges_sent(bot: Harness, user_id: int = 1001) -> list[Call]:
     return [c for c in bot.api.calls if c.method == "sendMessage"
-            and int(c.params["chat_id"]) == user_id and "stats:noff" in str(
+            and int(c.params["chat_id"]) == user_id and "nudge:stop" in str(
                 c.params.get("reply_markup"))]
 
 
@@ -236,7 +236,7 @@ async def test_yes_schedules_a_weekly_check_in_sent_once_through_the_tick(bot: H
     nudge = p.messages()[-1]
     await p.tap("I'm okay")
     assert "Good to hear" in p.last_text
-    await p.press("stats:crave", nudge)
+    await p.press("nudge:crave", nudge)
     assert "Most urges peak and ease" in "\n".join(p.texts()[-2:])
     async with bot.db.session() as s:
         sources = list(await s.scalars(select(CravingEpisode.source)))
@@ -260,7 +260,7 @@ async def test_the_check_in_respects_pause_discreet_mode_and_stop(bot: Harness) 
     assert (await nudge_row(bot)).next_at is None  # type: ignore[union-attr]
     await tick_at(bot, utc(2026, 4, 17, 15, 30, 5))
     assert len(nudges_sent(bot)) == 1
-    assert answers(await p.press("stats:noff")) == INVALID
+    assert answers(await p.press("nudge:stop")) == INVALID
 
 
 async def test_a_check_in_overdue_by_more_than_45_minutes_is_skipped(bot: Harness) -> None:
@@ -321,7 +321,7 @@ async def test_two_processes_send_each_check_in_once(db_target: DbTarget) -> Non
         for _ in range(6):
             await asyncio.gather(one.tick(), two.tick())
         sent = [int(c.params["chat_id"]) for c in one.api.calls if c.method == "sendMessage"
-                and "stats:noff" in str(c.params.get("reply_markup"))]
+                and "nudge:stop" in str(c.params.get("reply_markup"))]
         assert sorted(sent) == [p.user_id for p in people]
     finally:
         await stop_harness(two)
@@ -423,4 +423,4 @@ async def test_the_insights_migration_matches_the_models(bot: Harness) -> None:
     async with bot.db.engine.connect() as conn:
         changes = await conn.run_sync(diff)
     assert [c for c in changes if "insight_nudges" in str(c) or "weekly_insights" in str(c)] == []
-    assert stats.OFFER_VALID < stats.RESPECT_NO
+    assert nudges.OFFER_VALID < nudges.RESPECT_NO

@@ -1,14 +1,9 @@
 """/stats: a chart of the last 7, 30 or 90 days (cravings from first to last rating, the
-check-in's craving and mood, days without using), the person's own patterns, and a
-check-in before a time of the week that has been hard.
+check-in's craving and mood, days without using) and the person's own patterns, with the
+offer of a check-in before a time of the week that has been hard (bot/handlers/nudges.py).
 
 The chart is drawn in a worker thread (about 0.1 s of CPU, see bench/chart_render.py), so
 other people's replies never wait behind it. It carries no names and no plan text.
-
-Check-ins before a high-risk time ("nudges") are rows in `insight_nudges`, claimed by the
-database tick like daily check-ins: locked, moved a week on and only then sent, in the
-bulk lane, at most once. They skip people who paused check-ins or blocked the bot, and
-start with a neutral line in discreet mode.
 """
 
 from __future__ import annotations
@@ -29,8 +24,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import schedule, what_works
-from bot.discreet import first_line, neutral_key
-from bot.handlers import reachability
+from bot.discreet import neutral_key
+from bot.handlers import nudges
 from bot.handlers.common import (
     ANSWERED,
     Context,
@@ -41,15 +36,12 @@ from bot.handlers.common import (
     svc,
     user_id_of,
 )
-from bot.handlers.timing import next_nudge, reschedule, user_zone
+from bot.handlers.timing import reschedule, user_zone
 from bot.insights import chart, patterns, series
 from bot.keyboards import button, cb, inline, int_arg
-from bot.scheduler import register as register_tick
-from bot.sender import BULK_ARGS, Outcome, is_blocked, send_bulk
-from bot.services import KEY, Services
+from bot.sender import BULK_ARGS, Outcome, is_blocked
 from content import Catalog
-from storage.models import InsightNudge, User
-from storage.repositories import checkins as checkins_repo
+from storage.models import User
 from storage.repositories import goals as goals_repo
 from storage.repositories import insights as repo
 from storage.repositories import recovery, users
@@ -57,10 +49,6 @@ from storage.repositories import recovery, users
 log = logging.getLogger(__name__)
 
 HISTORY = timedelta(days=92)  # the longest chart (90 days) and the week before it
-OFFER_VALID = timedelta(days=14)  # a Yes/No offer can be answered this long
-RESPECT_NO = timedelta(weeks=8)  # after No (or Stop), the same window is not offered again
-REOFFER_AFTER = timedelta(weeks=4)  # an unanswered offer comes back in a summary after this
-NUDGE_LATE = timedelta(minutes=45)  # a reminder more overdue (the bot was down) is skipped
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption (visible characters)
 PNG_NAME = "chart.png"
 _TAG = re.compile(r"<[^>]+>")
@@ -279,23 +267,6 @@ def _days_shown(message: Any) -> int:
 
 
 # --- patterns ---------------------------------------------------------------------------------
-def _hhmm(hour: int) -> str:
-    return f"{hour % 24:02d}:00"
-
-
-def window_words(t: Catalog, w: patterns.Window) -> dict[str, Any]:
-    remind_day, remind_at = w.remind_at()
-    return {
-        "weekday": t.list("settings.weekdays")[w.weekday],
-        "weekdays": t.list("stats.weekdays_plural")[w.weekday],
-        "remind_weekdays": t.list("stats.weekdays_plural")[remind_day],
-        "parts": t.t(f"stats.parts_many.{w.part_of_day}"),
-        "part": t.t(f"stats.parts_one.{w.part_of_day}"),
-        "start": _hhmm(w.hour), "end": _hhmm(w.end_hour), "count": w.count,
-        "at": schedule.format_hhmm(remind_at),
-    }
-
-
 def tool_label(t: Catalog, tool: str) -> str:
     key = f"craving.tools.{tool}"
     return t.t(key) if t.has(key) else tool
@@ -307,13 +278,13 @@ def patterns_text(t: Catalog, found: patterns.Patterns,
         return t.t("stats.patterns.too_few", count=found.total)
     lines = [t.t("stats.patterns.title", count=found.total)]
     if (s := found.busiest_hours) is not None:
-        lines.append(t.t("stats.patterns.most_hours", start=_hhmm(s.key),
-                         end=_hhmm(s.key + patterns.WINDOW_HOURS)))
+        lines.append(t.t("stats.patterns.most_hours", start=nudges.hhmm(s.key),
+                         end=nudges.hhmm(s.key + patterns.WINDOW_HOURS)))
     if (s := found.busiest_weekday) is not None:
         lines.append(t.t("stats.patterns.most_weekday",
                          weekdays=t.list("stats.weekdays_plural")[s.key]))
     if (s := found.strongest_hours) is not None and s.mean_intensity is not None:
-        lines.append(t.t("stats.patterns.strongest_hours", hour=_hhmm(s.key),
+        lines.append(t.t("stats.patterns.strongest_hours", hour=nudges.hhmm(s.key),
                          mean=_one_decimal(s.mean_intensity)))
     if (s := found.strongest_weekday) is not None and s.mean_intensity is not None:
         lines.append(t.t("stats.patterns.strongest_weekday",
@@ -341,41 +312,6 @@ def _one_decimal(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def should_offer(row: InsightNudge | None, risk: patterns.Window | None, now: datetime, *,
-                 proactive: bool) -> bool:
-    """Offer a check-in before `risk`? Never while one is on; never again for a while
-    after No or Stop for the same window; in a summary (proactive), an unanswered offer
-    is repeated only after a few weeks."""
-    if risk is None:
-        return False
-    if row is None:
-        return True
-    same = (row.window_weekday, row.window_hour) == (risk.weekday, risk.hour)
-    if row.status == "on":
-        return False
-    if row.status in ("declined", "off"):
-        return not same or now - (row.answered_at or row.offered_at) > RESPECT_NO
-    return not proactive or not same or now - row.offered_at > REOFFER_AFTER
-
-
-def offer(t: Catalog, risk: patterns.Window) -> tuple[str, list[list[Any]]]:
-    words = window_words(t, risk)
-    at = str(words["at"]).replace(":", "")
-    text = t.t("stats.nudge.offer", **{k: words[k] for k in (
-        "weekday", "parts", "count", "start", "end", "at")}, weekdays=words["remind_weekdays"])
-    return text, [[button(t.t("stats.nudge.accept", weekdays=words["remind_weekdays"],
-                              at=words["at"]), cb("stats", "ny", risk.weekday, risk.hour, at)),
-                   button(t.t("stats.nudge.decline"), cb("stats", "nn", risk.weekday, risk.hour))]]
-
-
-def is_on_line(t: Catalog, row: InsightNudge) -> str:
-    w = patterns.Window(row.window_weekday, row.window_hour, 0, 0, None)
-    words = window_words(t, w)
-    return t.t("stats.nudge.is_on", weekday=words["weekday"], parts=words["parts"],
-               weekdays=t.list("stats.weekdays_plural")[row.remind_weekday],
-               at=row.remind_time)
-
-
 async def _b_patterns(update: Update, context: Context, user: User, args: list[str]) -> bool:
     if args:
         return False
@@ -387,172 +323,20 @@ async def _b_patterns(update: Update, context: Context, user: User, args: list[s
         found = patterns.analyse(cravings(h), h.now_local)
         helped = what_works.tool_stats(outcomes(h, now - patterns.LOOKBACK))
         row = await repo.nudge_of(session, user.id)
-        offering = should_offer(row, found.risk, now, proactive=False)
-        if offering:
-            assert found.risk is not None
-            remind_day, remind_at = found.risk.remind_at()
-            row = await repo.offer(session, user.id, window=(found.risk.weekday,
-                                                             found.risk.hour),
-                                   remind=(remind_day, schedule.format_hhmm(remind_at)),
-                                   now=now)
+        risk = found.risk if nudges.should_offer(row, found.risk, now, proactive=False) \
+            else None
+        if risk is not None:
+            row = await nudges.record_offer(session, user.id, risk, now)
     text = patterns_text(t, found, helped)
     rows: list[list[Any]] = []
-    if offering and found.risk is not None:
-        line, rows = offer(t, found.risk)
+    if risk is not None:
+        line, rows = nudges.offer(t, risk)
         text = f"{text}\n\n{line}"
     elif row is not None and row.status == "on":
-        text = f"{text}\n\n{is_on_line(t, row)}"
-        rows = [[button(t.t("stats.nudge.stop"), cb("stats", "noff"))]]
+        text = f"{text}\n\n{nudges.is_on_line(t, row)}"
+        rows = [[button(t.t("stats.nudge.stop"), cb("nudge", "stop"))]]
     await reply(update, context, text, inline(rows) if rows else None)
     return True
-
-
-# --- answering an offer, and the check-in itself ----------------------------------------------
-def _offer_matches(row: InsightNudge | None, args: list[str], now: datetime) -> bool:
-    """Does this Yes/No button belong to the offer now standing (same window, recent)?"""
-    weekday, hour = int_arg(args, 0), int_arg(args, 1)
-    return (row is not None and row.status == "offered" and now - row.offered_at <= OFFER_VALID
-            and (row.window_weekday, row.window_hour) == (weekday, hour))
-
-
-async def _drop_buttons(update: Update) -> None:
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass
-
-
-async def _b_yes(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    if len(args) != 3:
-        return False
-    s = svc(context)
-    now = s.clock.now()
-    async with s.db.session() as session:
-        row = await repo.nudge_of(session, user.id)
-        if not _offer_matches(row, args, now) or row is None or \
-                args[2] != row.remind_time.replace(":", ""):
-            return False
-        row.status, row.answered_at = "on", now
-        row.next_at = next_nudge(user, "on", row.remind_weekday, row.remind_time, now,
-                                 s.settings.default_timezone)
-        weekday, at = row.remind_weekday, row.remind_time
-    t = catalog(context, user)
-    await _drop_buttons(update)
-    await reply(update, context, t.t("stats.nudge.saved",
-                                     weekdays=t.list("stats.weekdays_plural")[weekday], at=at))
-    return True
-
-
-async def _b_no(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    if len(args) != 2:
-        return False
-    s = svc(context)
-    async with s.db.session() as session:
-        row = await repo.nudge_of(session, user.id)
-        if not _offer_matches(row, args, s.clock.now()) or row is None:
-            return False
-        row.status, row.answered_at, row.next_at = "declined", s.clock.now(), None
-    await _drop_buttons(update)
-    await reply(update, context, catalog(context, user).t("stats.nudge.declined"))
-    return True
-
-
-async def _b_ok(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    if args:
-        return False
-    # the buttons stay: the evening is not over, and 🆘 Craving may still be needed
-    await reply(update, context, catalog(context, user).t("stats.nudge.ok_reply"))
-    return True
-
-
-async def _b_crave(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    if args:
-        return False
-    from bot.handlers.craving import start_craving  # the craving flow owns episodes
-
-    await start_craving(update, context, user, source="nudge")
-    return True
-
-
-async def _b_stop(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    if args:
-        return False
-    s = svc(context)
-    async with s.db.session() as session:
-        row = await repo.nudge_of(session, user.id)
-        if row is None or row.status != "on":
-            return False
-        row.status, row.answered_at, row.next_at = "off", s.clock.now(), None
-        weekday, at = row.remind_weekday, row.remind_time
-    t = catalog(context, user)
-    await _drop_buttons(update)
-    await reply(update, context, t.t("stats.nudge.stopped",
-                                     weekdays=t.list("stats.weekdays_plural")[weekday], at=at))
-    return True
-
-
-def nudge_message(t: Catalog, user: User | None, row: repo.DueNudge) -> tuple[str, Any]:
-    w = patterns.Window(row.window_weekday, row.window_hour, 0, 0, None)
-    words = window_words(t, w)
-    title = first_line(t, user, "stats.nudge.title", weekday=words["weekday"],
-                       part=words["part"])
-    body = t.t("stats.nudge.body", weekday=words["weekday"], parts=words["parts"])
-    markup = inline([
-        [button(t.t("stats.nudge.ok"), cb("stats", "ok")),
-         button(t.t("stats.nudge.craving"), cb("stats", "crave"))],
-        [button(t.t("stats.nudge.breathe"), cb("crave", "breathe", 0))],
-        [button(t.t("stats.nudge.stop"), cb("stats", "noff"))],
-    ])
-    return f"{title}\n{body}", markup
-
-
-async def nudge_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
-    """Send the check-ins before high-risk times that are due. Each row moves a week on
-    in the same transaction as the claim, before the send (at most once)."""
-    from bot.handlers.checkin import per_tick
-
-    s: Services = app.bot_data[KEY]
-    now = s.clock.now()
-    default = s.settings.default_timezone
-    todo: list[repo.DueNudge] = []
-    async with s.db.session() as session:
-        due = await repo.lock_due_nudges(session, now, per_tick(app))
-        moves: list[tuple[int, datetime | None]] = []
-        for d in due:
-            at = schedule.parse_hhmm(d.remind_time)
-            if d.status != "on" or d.unreachable or at is None:
-                moves.append((d.user_id, None))
-                continue
-            tz = schedule.zone(d.timezone, default)
-            moves.append((d.user_id, schedule.next_weekly(now, tz, d.remind_weekday, at)))
-            paused = d.paused_until is not None and schedule.local_date(now, tz) < d.paused_until
-            if not paused and now - d.due <= NUDGE_LATE:
-                todo.append(d)
-        await repo.advance_nudges(session, moves)
-    if not todo:
-        return 0
-
-    async def send(d: repo.DueNudge) -> Outcome:
-        try:
-            t = s.catalog(d.locale)
-            stub = User(id=d.user_id, discreet=d.discreet)
-            text, markup = nudge_message(t, stub, d)
-            return await send_bulk(app.bot, d.user_id, text, markup)
-        except Exception as exc:  # one person's fault never stops the others
-            log.error("nudge send failed: %s", type(exc).__name__)
-            return Outcome("failed")
-
-    results = await asyncio.gather(*(send(d) for d in todo))
-    sent = [d.user_id for d, r in zip(todo, results, strict=True) if r.status == "sent"]
-    blocked = [d.user_id for d, r in zip(todo, results, strict=True) if r.status == "blocked"]
-    async with s.db.session() as session:
-        await repo.mark_nudges_sent(session, sent, s.clock.now())
-        await checkins_repo.mark_unreachable(session, blocked)
-        await repo.advance_nudges(session, [(uid, None) for uid in blocked])
-    reachability.forget(app, blocked)
-    return len(sent)
 
 
 # --- sending a chart from the tick --------------------------------------------------------------
@@ -578,13 +362,12 @@ async def send_bulk_photo(bot: Any, chat_id: int, png: bytes, caption_text: str,
 
 
 _BUTTONS: dict[str, Callable[[Update, Context, User, list[str]], Awaitable[bool | str]]] = {
-    "r": _b_range, "pat": _b_patterns, "wk": _b_weekly, "ny": _b_yes, "nn": _b_no,
-    "ok": _b_ok, "crave": _b_crave, "noff": _b_stop,
+    "r": _b_range, "pat": _b_patterns, "wk": _b_weekly,
 }
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("stats", stats_command))
     app.add_handler(CallbackQueryHandler(button_router("stats", _BUTTONS), pattern=r"^stats:"))
-    register_tick(app, "insight_nudges", nudge_work)
+    nudges.register(app)
 

@@ -20,7 +20,7 @@ from telegram.ext import Application
 
 from bot import recovery_math, schedule, what_works
 from bot.discreet import first_line
-from bot.handlers import reachability, stats
+from bot.handlers import nudges, reachability, stats
 from bot.handlers.goals import goal_line, week_of
 from bot.handlers.timing import SUMMARY_TIME, fmt_date
 from bot.insights import patterns, series
@@ -108,13 +108,10 @@ async def compose(s: Services, user: User, goals: list[Goal], day: date, now: da
         counts = await repo.counts(session, user.id, first, last) if goals else {}
         found = patterns.analyse(stats.cravings(h), h.now_local)
         row = await insights_repo.nudge_of(session, user.id)
-        offering = stats.should_offer(row, found.risk, now, proactive=True)
-        if offering and found.risk is not None:
-            remind_day, remind_at = found.risk.remind_at()
-            await insights_repo.offer(session, user.id,
-                                      window=(found.risk.weekday, found.risk.hour),
-                                      remind=(remind_day, schedule.format_hhmm(remind_at)),
-                                      now=now)
+        risk = found.risk if nudges.should_offer(row, found.risk, now, proactive=True) \
+            else None
+        if risk is not None:
+            await nudges.record_offer(session, user.id, risk, now)
     data = stats.chart_data(h, CHART_DAYS)
     title = first_line(t, user, "stats.weekly.title", first=fmt_date(t, first),
                        last=fmt_date(t, last))
@@ -129,8 +126,8 @@ async def compose(s: Services, user: User, goals: list[Goal], day: date, now: da
         lines.append(m)
     lines.append(fact_line(t, h, user, first, last, now))
     markup = None
-    if offering and found.risk is not None:
-        text, rows = stats.offer(t, found.risk)
+    if risk is not None:
+        text, rows = nudges.offer(t, risk)
         lines.append(text)
         markup = inline(rows)
     if goals:
