@@ -34,6 +34,7 @@ from bot.handlers import (
     privacy,
     reasons,
     safety,
+    stats,
     support,
 )
 from bot.handlers.common import Context, button_invalid, catalog
@@ -50,9 +51,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 COMMANDS = ["craving", "alert", "supporters", "supporting", "plans", "plan", "reasons",
-            "breathe", "checkin", "progress", "since", "goals", "settings", "timezone", "pause",
-            "helpnow", "country", "discreet",
-            "export", "delete", "help", "start", "cancel"]
+            "breathe", "checkin", "progress", "since", "goals", "stats", "settings", "timezone",
+            "pause", "helpnow", "country", "discreet", "export", "delete", "help", "start",
+            "cancel"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -133,6 +134,7 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     safety.register(app, router)
     privacy.register(app, router)
     checkin.register(app, router)
+    stats.register(app)
     app.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         router.on_message,

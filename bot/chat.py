@@ -12,6 +12,8 @@ import asyncio
 import html
 import re
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
@@ -62,8 +64,8 @@ class ConsoleChat:
         msg = call.result
         prefix = "bot (edited)> " if call.method in EDIT_METHODS else "bot> "
         body = msg.get("text") or msg.get("caption") or ""
-        if call.method == "sendPhoto":
-            body = f"[photo] {body}"
+        if "photo" in msg:
+            body = f"[photo: {self.save_photo(msg)}] {body}"
         elif call.method == "sendDocument":
             body = f"[file {msg.get('document', {}).get('file_name', '')}] {body}"
         elif call.method == "sendContact":
@@ -111,6 +113,18 @@ class ConsoleChat:
         self.person = Person(self.person.app, self.api, user_id, name)
         self.numbered, self.keyboard = [], []
         print(f"     (you are now {name}, chat {user_id})", file=self.out)
+    def save_photo(self, msg: dict[str, Any]) -> str:
+        """Write a photo the bot uploaded (a chart) to a temporary file; its path, to open
+        in an image viewer. A photo sent by file id has no bytes here."""
+        upload = msg.get("_params", {}).get("photo")
+        content = upload.get("content") if isinstance(upload, dict) else None
+        if not content:
+            return "sent by file id"
+        folder = Path(tempfile.gettempdir()) / "craving-companion-chat"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"chat{self.person.user_id}-message{msg['message_id']}.png"
+        path.write_bytes(content)
+        return f"saved to {path}"
 
     async def handle(self, line: str) -> bool:
         """Act on one typed line; False when the person wants to quit."""

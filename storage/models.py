@@ -51,6 +51,9 @@ class User(Base):
     next_summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # support network (migration 0007_support): alerts say "asked you to check in" instead
     alert_neutral: Mapped[bool] = mapped_column(Boolean, default=False)
+    # insights (migration 0007_insights): the weekly summary (with its chart) also for
+    # people without goals, when they asked for it in /stats
+    weekly_insights: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PendingInput(Base):
@@ -315,3 +318,24 @@ class InviteAttempt(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# --- insights (issue 9; migration 0007_insights) ---------------------------------------------
+class InsightNudge(Base):
+    """A check-in before this person's high-risk time ("Friday evenings have been hard"),
+    one per person: offered from their own patterns, sent weekly by the tick once they
+    said yes. `window_*` is the 3-hour window it was found for (local); `remind_*` when
+    the reminder goes out (local); `next_at` the next UTC due time (NULL: nothing due)."""
+
+    __tablename__ = "insight_nudges"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_weekday: Mapped[int] = mapped_column(Integer)
+    window_hour: Mapped[int] = mapped_column(Integer)
+    remind_weekday: Mapped[int] = mapped_column(Integer)
+    remind_time: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(10))  # offered | on | declined | off
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -57,6 +57,8 @@ FLOWS: dict[str, list[Step]] = {
                 ("tap", "3"), ("tap", "Poorly"), ("tap", "No"), ("tap", "Lonely"),
                 ("send", "/goals"), ("tap", "New goal"), ("send", "visit Grandma Philippa weekly"),
                 ("send", "/progress")],
+    "stats": [("send", "/stats"), ("tap", "7 days"), ("tap", "Patterns"),
+              ("tap", "Send me this every"), ("send", "/stats 90")],
 }
 
 
