@@ -34,6 +34,7 @@ from bot.handlers import (
     privacy,
     reasons,
     safety,
+    stats,
     support,
 )
 from bot.handlers.common import Context, button_invalid, catalog
@@ -50,9 +51,10 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ["craving", "alert", "plans", "plan", "reasons", "breathe", "checkin", "progress",
-            "since", "goals", "settings", "timezone", "pause", "helpnow", "country", "discreet",
-            "export", "delete", "help", "start", "cancel"]
+COMMANDS = ["craving", "alert", "supporters", "supporting", "plans", "plan", "reasons",
+            "breathe", "checkin", "progress", "since", "goals", "stats", "settings", "timezone",
+            "pause", "helpnow", "country", "discreet", "export", "delete", "help", "start",
+            "cancel"]
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -129,12 +131,13 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     pacer.register(app)
     onboarding.register(app)
     craving.register(app, router)
-    support.register(app)
+    support.register(app, router)
     plans.register(app, router)
     reasons.register(app, router)
     safety.register(app, router)
     privacy.register(app, router)
     checkin.register(app, router)
+    stats.register(app)
     app.add_handler(MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         router.on_message,

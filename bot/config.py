@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     follow_up_minutes: float = Field(default=15.0, gt=0, le=240)
     tick_seconds: float = Field(default=10.0, gt=0, le=30)
+    alert_escalation_minutes: float = Field(default=5.0, gt=0, le=120)
     # webhook mode (`craving-companion run --webhook`) and running several replicas
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -23,7 +23,9 @@ SEND_METHODS = {
     "sendMessage", "sendPhoto", "sendDocument", "sendContact", "sendLocation", "sendVoice",
     "sendAnimation", "sendSticker", "sendVideo", "sendAudio",
 }
-EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption",
+                "editMessageMedia"}
+PHOTO_SIDES = (90, 320, 800, 1280, 2560)  # the sizes Telegram keeps of a photo (longest side)
 TRUE_METHODS = {
     "setMyCommands", "deleteMyCommands", "deleteWebhook", "setWebhook", "answerCallbackQuery",
     "leaveChat", "deleteMessage", "sendChatAction", "setChatMenuButton", "setMyDescription",
@@ -59,6 +61,7 @@ class FakeBotApi:
     blocked_chats: set[int] = field(default_factory=set)
     _ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    photos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # file id -> sizes
     updates: list[dict[str, Any]] = field(default_factory=list)
 
     # --- faults ---------------------------------------------------------------------------
@@ -92,9 +95,7 @@ class FakeBotApi:
         if method == "sendMessage":
             msg["text"] = params["text"]
         elif method == "sendPhoto":
-            msg["photo"] = [{"file_id": f"photo-{next(self._file_ids)}",
-                             "file_unique_id": f"u{chat_id}p{msg['message_id']}",
-                             "width": 640, "height": 480}]
+            msg["photo"] = self._photo_sizes(params.get("photo"))
         elif method == "sendDocument":
             msg["document"] = {"file_id": f"doc-{next(self._file_ids)}",
                                "file_unique_id": f"u{chat_id}d{msg['message_id']}",
@@ -113,6 +114,53 @@ class FakeBotApi:
         msg["_params"] = params
         self.messages[(chat_id, msg["message_id"])] = msg
         return msg
+
+    def _photo_sizes(self, value: Any) -> list[dict[str, Any]]:
+        """PhotoSize objects as Telegram returns them: the upload scaled to each kept size
+        up to its own (PNG dimensions are read from the upload; a file id sent before
+        gets its sizes back; anything else counts as 640 x 480)."""
+        if isinstance(value, str) and value in self.photos:
+            return self.photos[value]
+        content = value.get("content") if isinstance(value, dict) else None
+        width, height = (png_size(content) if content else None) or (640, 480)
+        sizes = []
+        for side in PHOTO_SIDES:
+            scale = min(1.0, side / max(width, height))
+            n = next(self._file_ids)
+            sizes.append({"file_id": f"photo-{n}", "file_unique_id": f"p{n}",
+                          "width": max(1, round(width * scale)),
+                          "height": max(1, round(height * scale)),
+                          "file_size": len(content) if content and scale == 1.0 else None})
+            if scale == 1.0:
+                break
+        sizes = [{k: v for k, v in size.items() if v is not None} for size in sizes]
+        for size in sizes:
+            self.photos[size["file_id"]] = sizes
+        return sizes
+
+    def _edit_media(self, msg: dict[str, Any], params: dict[str, Any]) -> str | None:
+        """Replace a message's media (photos only here); an error description, or None."""
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, dict) or media.get("type") != "photo":
+            return "Bad Request: can't parse InputMedia: only photos in this fake"
+        ref = media.get("media")
+        if isinstance(ref, str) and ref.startswith("attach://"):
+            upload = params.get(ref[len("attach://"):])
+            if not isinstance(upload, dict):
+                return "Bad Request: can't parse InputMedia: attached file not found"
+        elif isinstance(ref, str) and ref in self.photos:
+            upload = ref
+        else:
+            return "Bad Request: can't parse InputMedia: media not found"
+        for kind in ("text", "photo", "document", "caption"):
+            msg.pop(kind, None)
+        msg["photo"] = self._photo_sizes(upload)
+        if media.get("caption"):
+            msg["caption"] = media["caption"]
+        msg["_params"] = {**msg["_params"], "photo": upload, "caption": media.get("caption")}
+        return None
 
     @staticmethod
     def public(msg: dict[str, Any]) -> dict[str, Any]:
@@ -167,11 +215,15 @@ class FakeBotApi:
             key = (int(params["chat_id"]), int(params["message_id"]))
             msg = self.messages.get(key)
             if msg is None:
-                return {"_error": True}
+                return {"_error": "Bad Request: message to edit not found"}
+            if method == "editMessageText" and "text" not in msg:
+                return {"_error": "Bad Request: there is no text in the message to edit"}
             if method == "editMessageText":
                 msg["text"] = params["text"]
             if method == "editMessageCaption":
                 msg["caption"] = params.get("caption")
+            if method == "editMessageMedia" and (error := self._edit_media(msg, params)):
+                return {"_error": error}
             if "reply_markup" in params:
                 msg["reply_markup"] = params["reply_markup"]
             else:
@@ -194,6 +246,13 @@ class FakeBotApi:
     # --- reading what a chat shows ------------------------------------------------------------
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for (cid, _), m in sorted(self.messages.items()) if cid == chat_id]
+
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's header, None for anything else."""
+    if len(content) < 24 or content[:8] != b"\x89PNG\r\n\x1a\n" or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
 
 def _upload_name(value: Any) -> str:
@@ -235,6 +294,5 @@ class FakeRequest(BaseRequest):
         status, body = self.api.handle(endpoint, params)
         if body.get("ok") and isinstance(body.get("result"), dict) and body["result"].get("_error"):
             status = 400
-            body = {"ok": False, "error_code": 400,
-                    "description": "Bad Request: message to edit not found"}
+            body = {"ok": False, "error_code": 400, "description": body["result"]["_error"]}
         return status, json.dumps(body).encode()

@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import Select, func, select
 
 from storage.db import Database
-from storage.models import CravingEpisode, User
+from storage.models import Alert, CravingEpisode, InsightNudge, User
 
 KEY = "metrics"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -30,6 +30,10 @@ BACKLOG: dict[str, BacklogQuery] = {
            CravingEpisode.follow_up_sent_at.is_(None)),
     "summaries": lambda now: select(func.count()).select_from(User)
     .where(User.next_summary_at <= now),
+    "escalations": lambda now: select(func.count()).select_from(Alert)
+    .where(Alert.escalate_at <= now, Alert.status == "open"),
+    "nudges": lambda now: select(func.count()).select_from(InsightNudge)
+    .where(InsightNudge.next_at <= now),
 }
 
 

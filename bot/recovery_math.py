@@ -76,5 +76,14 @@ def milestone(p: Progress) -> tuple[str, int] | None:
     return None
 
 
+def next_milestone(days: int) -> int:
+    """The next milestone after `days` (days in a row or in all): 1, 3, 7, … 365, then
+    every year."""
+    for m in MILESTONES:
+        if m > days:
+            return m
+    return (days // YEAR + 1) * YEAR
+
+
 def years(days: int) -> int:
     return days // YEAR

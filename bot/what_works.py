@@ -37,6 +37,9 @@ class Evidence:
     after: int
 
 
+NOT_TOOLS = {"nothing", "other"}  # answers to "what helped" that name no tool
+
+
 def _credits(outcomes: Iterable[Outcome]) -> dict[str, list[int]]:
     credited: dict[str, list[int]] = defaultdict(list)
     for o in outcomes:
@@ -53,6 +56,29 @@ def _credits(outcomes: Iterable[Outcome]) -> dict[str, list[int]]:
 
 def mean_drops(outcomes: Iterable[Outcome]) -> dict[str, float]:
     return {tool: sum(d) / len(d) for tool, d in _credits(outcomes).items()}
+
+
+@dataclass(frozen=True)
+class ToolStat:
+    tool: str
+    mean_drop: float  # mean fall in intensity over the episodes the tool was part of
+    times: int  # episodes with both ratings where it was tried (or named as what helped)
+
+
+def tool_stats(outcomes: Iterable[Outcome], min_times: int = 2) -> list[ToolStat]:
+    """What brought intensity down most, for people to read ("box breathing: -4 on
+    average over 6 times"): each episode counts once per tool, so the figures are plain
+    means; best first, ties by how often. Tools tried fewer than `min_times` are left out."""
+    drops: dict[str, list[int]] = defaultdict(list)
+    for o in outcomes:
+        if o.drop is None:
+            continue
+        tools = set(o.tried) | ({o.helped} if o.helped else set())
+        for tool in tools - NOT_TOOLS:
+            drops[tool].append(o.drop)
+    stats = [ToolStat(tool, sum(d) / len(d), len(d)) for tool, d in drops.items()
+             if len(d) >= min_times]
+    return sorted(stats, key=lambda s: (-s.mean_drop, -s.times, s.tool))
 
 
 def rank(options: Sequence[str], outcomes: Iterable[Outcome],

@@ -49,6 +49,11 @@ class User(Base):
     last_checkin_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     summary_weekday: Mapped[int] = mapped_column(Integer, default=6)
     next_summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # support network (migration 0007_support): alerts say "asked you to check in" instead
+    alert_neutral: Mapped[bool] = mapped_column(Boolean, default=False)
+    # insights (migration 0007_insights): the weekly summary (with its chart) also for
+    # people without goals, when they asked for it in /stats
+    weekly_insights: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PendingInput(Base):
@@ -235,6 +240,105 @@ class GoalLog(Base):
     )
     local_date: Mapped[date] = mapped_column(Date)
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- support network (issue 4; migration 0007_support) -----------------------------------------
+class Supporter(Base):
+    """One link between a person and a support person, from invitation to acceptance.
+
+    While invited, only a hash of the invitation token is kept; acceptance clears it, so a
+    link can't be used twice. `supporter_chat_id` is set only when the supporter accepts.
+    Ending the link from either side deletes the row."""
+
+    __tablename__ = "supporters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(EncryptedText)
+    role: Mapped[str] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    person_name: Mapped[str] = mapped_column(EncryptedText)  # how the invitation names them
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="invited")  # invited | active
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)  # chat that opened the link
+    supporter_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Alert(Base):
+    """One tap on "Alert my support person". `escalate_at` is when the tick next acts:
+    move on to the next supporter, or retry a send that did not go out."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open|answered|exhausted
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertDelivery(Base):
+    """The alert as one supporter received it, and their one-tap answer."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    supporter_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("supporters.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer: Mapped[str | None] = mapped_column(String(8))  # call | message | cant
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InviteAttempt(Base):
+    """Failed invitation links per chat, so tokens can't be guessed by trying many."""
+
+    __tablename__ = "invite_attempts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# --- insights (issue 9; migration 0007_insights) ---------------------------------------------
+class InsightNudge(Base):
+    """A check-in before this person's high-risk time ("Friday evenings have been hard"),
+    one per person: offered from their own patterns, sent weekly by the tick once they
+    said yes. `window_*` is the 3-hour window it was found for (local); `remind_*` when
+    the reminder goes out (local); `next_at` the next UTC due time (NULL: nothing due)."""
+
+    __tablename__ = "insight_nudges"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_weekday: Mapped[int] = mapped_column(Integer)
+    window_hour: Mapped[int] = mapped_column(Integer)
+    remind_weekday: Mapped[int] = mapped_column(Integer)
+    remind_time: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(10))  # offered | on | declined | off
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- scale: webhook retries and replicas (issue 7; migration 0007_scale) --------------------

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 from bot.chat import ConsoleChat, letters
+from bot.fake_api import png_size
 from tests.conftest import Harness
 
 
@@ -27,3 +30,19 @@ async def test_console_shows_buttons_and_taps_them_by_letter_or_label(bot: Harne
     await console.handle("8")  # the label on the 0-10 scale, not the 8th button
     assert "Urge: 8 of 10" in out.getvalue()
     assert await console.handle("/quit") is False
+
+
+async def test_console_saves_a_chart_and_prints_where(bot: Harness) -> None:
+    out = io.StringIO()
+    console = ConsoleChat(bot.api, bot.person(), out)
+    for line in ("/start", "a", "b", "later", "Skip for now", "/since 5 days ago", "/stats"):
+        await console.handle(line)
+    found = re.search(r"\[photo: saved to (\S+\.png)\] Last 30 days:", out.getvalue())
+    assert found is not None, out.getvalue()[-400:]
+    assert png_size(_take(Path(found.group(1)))) == (1080, 1350)
+
+
+def _take(path: Path) -> bytes:
+    content = path.read_bytes()
+    path.unlink()
+    return content

@@ -256,7 +256,8 @@ async def test_alert_without_supporters_is_one_tap_to_share(bot: Harness) -> Non
     share = p.buttons(p.messages()[-1])[0]
     assert share.url is not None and share.url.startswith("https://t.me/share/url?")
     assert "hard%20moment" in share.url
-    assert [b.label for b in p.buttons(p.messages()[-1])][1] == "☎️ Crisis lines"
+    assert [b.label for b in p.buttons(p.messages()[-1])][1:] == [
+        "➕ Invite a support person", "☎️ Crisis lines"]
 
 
 async def test_follow_up_after_fifteen_minutes_learns_what_helped(bot: Harness) -> None:

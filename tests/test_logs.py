@@ -17,7 +17,7 @@ from bot.local_driver import Person
 from tests.conftest import TOKEN, Harness
 
 NAME = "Zephyrine"
-PHONE = "+15550187342"
+PHONE = "+12025550187"  # a valid number, so the support flow stores it
 
 Step = tuple[str, str]
 FLOWS: dict[str, list[Step]] = {
@@ -49,11 +49,16 @@ FLOWS: dict[str, list[Step]] = {
                 ("send", "phone Wilhelmina"), ("send", "/craving"), ("tap", "Breathe"),
                 ("tap", "Box breathing"), ("tap", "Stop"), ("tap", "3"), ("tap", "easing"),
                 ("tap", "2"), ("tap", "Box breathing"), ("send", "/alert")],
+    "support": [("send", "/supporters"), ("tap", "Add a support person"), ("send", NAME),
+                ("tap", "Sponsor"), ("send", PHONE), ("send", "/supporters"),
+                ("tap", "Use neutral wording"), ("send", "/alert"), ("send", "/supporting")],
     "checkin": [("send", "/timezone Reykjavik"), ("send", "/checkin 07:45"),
                 ("send", "/since 2026-01-05"), ("send", "/checkin now"), ("tap", "6"),
                 ("tap", "3"), ("tap", "Poorly"), ("tap", "No"), ("tap", "Lonely"),
                 ("send", "/goals"), ("tap", "New goal"), ("send", "visit Grandma Philippa weekly"),
                 ("send", "/progress")],
+    "stats": [("send", "/stats"), ("tap", "7 days"), ("tap", "Patterns"),
+              ("tap", "Send me this every"), ("send", "/stats 90")],
 }
 
 

@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import recovery_math, schedule
 from bot.handlers import goals as goals_handlers
-from bot.handlers import progress, reachability, settings
+from bot.handlers import progress, reachability, settings, weekly
 from bot.handlers.common import (
     Context,
     button_router,
@@ -415,7 +415,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter)
     progress.register(app, router)
     goals_handlers.register(app, router)
     register_tick(app, "checkins", checkin_work, again=checkins_due)
-    register_tick(app, "goal_summaries", goals_handlers.summary_work)
+    register_tick(app, "goal_summaries", weekly.summary_work)  # goals, chart, facts
 
 
 __all__ = ["ask_recovery_start", "checkin_work", "register", "start_now", "user_time",

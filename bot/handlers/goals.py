@@ -1,19 +1,17 @@
 """Weekly goals: '3 meetings a week', 'journal every night'. One tap logs progress; a goal
-met is celebrated once a week; a summary goes out on the person's chosen day (18:00
-local) through the same tick, in the bulk lane. Goal names are encrypted at rest."""
+met is celebrated once a week; the weekly summary (bot/handlers/weekly.py) shows them on
+the person's chosen day. Goal names are encrypted at rest."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import goal_text, schedule
-from bot.handlers import reachability
 from bot.handlers.common import (
     ANSWERED,
     Context,
@@ -27,13 +25,10 @@ from bot.handlers.common import (
     user_id_of,
 )
 from bot.handlers.router import TextRouter
-from bot.handlers.timing import SUMMARY_TIME, fmt_date, local_today, reschedule
+from bot.handlers.timing import fmt_date, local_today, reschedule
 from bot.keyboards import button, cb, inline, int_arg
-from bot.sender import send_bulk
-from bot.services import KEY, Services
 from content import Catalog
 from storage.models import Goal, PendingInput, User
-from storage.repositories import checkins as checkins_repo
 from storage.repositories import goals as repo
 from storage.repositories import pending, users
 
@@ -44,7 +39,7 @@ ASK_COUNT = "goal_count"
 COUNTS = [1, 2, 3, 4, 5, 6, 7]
 
 
-def _week(user: User, today: date) -> tuple[date, date]:
+def week_of(user: User, today: date) -> tuple[date, date]:
     first = schedule.week_start(today, user.summary_weekday)
     return first, first + timedelta(days=6)
 
@@ -57,7 +52,7 @@ def goal_line(t: Catalog, number: int, goal: Goal, done: int) -> str:
 async def _list(context: Context, user: User) -> tuple[list[Goal], dict[int, int], date, date]:
     s = svc(context)
     today = local_today(user, s.clock.now(), s.settings.default_timezone)
-    first, last = _week(user, today)
+    first, last = week_of(user, today)
     async with s.db.session() as session:
         goals = await repo.list_for(session, user.id)
         counts = await repo.counts(session, user.id, first, last)
@@ -242,7 +237,7 @@ async def _b_log(update: Update, context: Context, user: User, args: list[str]) 
     s = svc(context)
     now = s.clock.now()
     today = local_today(user, now, s.settings.default_timezone)
-    first, last = _week(user, today)
+    first, last = week_of(user, today)
     celebrate = False
     async with s.db.session() as session:
         goal = await repo.get_owned(session, user.id, goal_id)
@@ -338,52 +333,6 @@ _BUTTONS = {
     "undo": _b_undo, "del": _b_delete, "dok": _b_delete_ok, "dno": _b_delete_no,
     "day": _b_day, "wd": _b_weekday,
 }
-
-
-# --- weekly summary (the tick) --------------------------------------------------------------
-async def summary_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
-    """Send the weekly summaries that are due; each due time moves a week on in the same
-    transaction as the claim (at most once, like check-ins)."""
-    from bot.handlers.checkin import per_tick
-
-    s: Services = app.bot_data[KEY]
-    now = s.clock.now()
-    default = s.settings.default_timezone
-    todo: list[tuple[int, str, date]] = []
-    async with s.db.session() as session:
-        due = await repo.lock_due_summaries(session, now, per_tick(app))
-        moves: list[tuple[int, datetime | None]] = []
-        owners = await repo.goals_of(session, [d[0] for d in due])
-        for uid, when, zone_name, weekday, locale, unreachable in due:
-            tz = schedule.zone(zone_name, default)
-            if unreachable or not owners.get(uid):
-                moves.append((uid, None))
-                continue
-            moves.append((uid, schedule.next_weekly(now, tz, weekday, SUMMARY_TIME)))
-            if schedule.late_ok(when, now, tz, SUMMARY_TIME):
-                todo.append((uid, locale, schedule.local_date(when, tz)))
-        await repo.advance_summaries(session, moves)
-        texts: list[tuple[int, str]] = []
-        for uid, locale, day in todo:
-            user = await users.get(session, uid)
-            assert user is not None
-            first, last = _week(user, day)
-            counts = await repo.counts(session, uid, first, last)
-            t = s.catalog(locale)
-            lines = [t.t("goals.summary_title", first=fmt_date(t, first), last=fmt_date(t, last))]
-            lines += [goal_line(t, i, g, counts.get(g.id, 0))
-                      for i, g in enumerate(owners[uid], 1)]
-            met = sum(1 for g in owners[uid] if counts.get(g.id, 0) >= g.target)
-            lines.append(t.t("goals.summary_all_met") if met == len(owners[uid])
-                         else t.t("goals.summary_close"))
-            texts.append((uid, "\n".join(lines)))
-    results = await asyncio.gather(*(send_bulk(app.bot, uid, text) for uid, text in texts))
-    blocked = [uid for (uid, _), r in zip(texts, results, strict=True) if r.status == "blocked"]
-    if blocked:
-        async with s.db.session() as session:
-            await checkins_repo.mark_unreachable(session, blocked)
-        reachability.forget(app, blocked)
-    return sum(1 for r in results if r.status == "sent")
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], router: TextRouter) -> None:

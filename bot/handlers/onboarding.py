@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application as _App
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import invites
 from bot.handlers.common import (
     Context,
     button_invalid,
@@ -21,6 +22,11 @@ from storage.repositories import pending, users
 
 
 async def start(update: Update, context: Context) -> None:
+    if context.args and invites.is_invite(context.args[0]):
+        from bot.handlers.support import start_with_invite  # support owns invitations
+
+        await start_with_invite(update, context, context.args[0])
+        return
     user = await load_user(context, user_id_of(update))
     t = catalog(context, user, update)
     if user is not None:

@@ -8,7 +8,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, InputFile, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -25,41 +24,43 @@ from bot.handlers.common import (
     user_id_of,
 )
 from bot.handlers.router import TextRouter
+from bot.handlers.support.links import LinkEnded, end_links_of
 from bot.keyboards import button, cb, inline, int_arg
 from content import Catalog
 from storage import erasure
 from storage.models import User
-from storage.repositories import users
+from storage.repositories import supporters, users
 
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 24 * 3600  # a /delete confirmation button older than this is stale
 
 
-# --- hook for the support-network feature ------------------------------------------------------
-async def linked_supporter_chat_ids(session: AsyncSession, user_id: int) -> list[int]:
-    """SUPPORT FEATURE: return the chat ids of everyone linked to this person (their
-    supporters, and the people they support), so /delete can tell them the link ended.
-    Called inside the delete transaction, before any row is erased. No links exist yet."""
-    return []
-
-
-async def notify_link_ended(context: Context, chat_ids: list[int], name: str) -> int:
+# --- links to support people -------------------------------------------------------------------
+async def notify_link_ended(context: Context, ended: list[LinkEnded]) -> int:
     """Tell each linked person the link ended; a blocked chat never stops the rest."""
     sent = 0
-    for chat_id in chat_ids:
+    for notice in ended:
         async with svc(context).db.session() as s:
-            other = await users.get(s, chat_id)
+            other = await users.get(s, notice.chat_id)
         t = catalog(context, other)
-        text = discreet.first_line(t, other, "privacy.supporter_link_ended", name=name)
+        text = discreet.first_line(t, other, notice.key, name=notice.name)
         if other is not None and other.discreet:
-            text += "\n" + t.t("privacy.supporter_link_ended", name=name)
+            text += "\n" + t.t(notice.key, name=notice.name)
         try:
-            await context.bot.send_message(chat_id, text)
+            await context.bot.send_message(notice.chat_id, text)
             sent += 1
         except TelegramError as exc:
             log.warning("could not tell a linked person the link ended: %s", type(exc).__name__)
     return sent
+
+
+async def _nothing_or_links(update: Update, context: Context, t: Catalog) -> None:
+    """Someone who never consented may still be a support person: say what is kept."""
+    async with svc(context).db.session() as s:
+        links = await supporters.supported_by(s, user_id_of(update))
+    await reply(update, context, t.t("privacy.supporter_only" if links
+                                     else "privacy.nothing_stored"))
 
 
 # --- discreet mode ------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ async def export_command(update: Update, context: Context) -> None:
     user = await load_user(context, user_id_of(update))
     t = catalog(context, user, update)
     if user is None:
-        await reply(update, context, t.t("privacy.nothing_stored"))
+        await _nothing_or_links(update, context, t)
         return
     s = svc(context)
     async with s.db.session() as session:
@@ -149,7 +150,7 @@ async def delete_command(update: Update, context: Context) -> None:
     user = await load_user(context, user_id_of(update))
     t = catalog(context, user, update)
     if user is None:
-        await reply(update, context, t.t("privacy.nothing_stored"))
+        await _nothing_or_links(update, context, t)
         return
     # The button names this consent and this moment: after a delete and a new /start, or
     # a day later, an old confirmation can't erase anything.
@@ -170,7 +171,7 @@ async def _delete_confirmed(update: Update, context: Context, user: User, args: 
     ):
         return False
     async with svc(context).db.session() as s:
-        linked = await linked_supporter_chat_ids(s, user.id)
+        linked = await end_links_of(s, user.id)
         counts = await erasure.erase_user(s, user.id)
     log.info("person deleted: %d rows", sum(counts.values()))
     t = catalog(context, None, update)
@@ -181,8 +182,7 @@ async def _delete_confirmed(update: Update, context: Context, user: User, args: 
         except TelegramError:
             pass  # the old message keeps its buttons; they are stale now anyway
     await reply(update, context, t.t("privacy.delete_done"), ReplyKeyboardRemove())
-    name = update.effective_user.first_name if update.effective_user else ""
-    await notify_link_ended(context, [c for c in linked if c != user.id], name)
+    await notify_link_ended(context, [n for n in linked if n.chat_id != user.id])
     return True
 
 

@@ -12,7 +12,7 @@ from telegram.ext import Application, TypeHandler
 
 from bot.handlers.common import Context, svc
 from bot.handlers.timing import reschedule
-from storage.repositories import users
+from storage.repositories import supporters, users
 
 _SEEN_KEY = "reachable_seen"
 _SEEN_FOR = 600.0  # seconds
@@ -45,6 +45,8 @@ async def mark_reachable(update: object, context: Context) -> None:
         return
     s = svc(context)
     async with s.db.session() as session:
+        # a support person who blocked the bot gets alerts again once they write
+        await supporters.set_reachable(session, user_id, not blocked)
         user = await users.get(session, user_id)
         if user is None:
             return

@@ -13,6 +13,7 @@ from content import Catalog
 from storage.models import User
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import goals as goals_repo
+from storage.repositories import insights as insights_repo
 
 DEFAULT_TIME = time(9, 0)
 SUMMARY_TIME = time(18, 0)  # weekly goal summaries go out at 18:00 local on the chosen day
@@ -39,14 +40,28 @@ def next_checkin(user: User, now: datetime, default: str, last: date | None) -> 
 
 
 async def reschedule(session: AsyncSession, user: User, now: datetime, default: str) -> None:
-    """Recompute both due times after any change of settings (takes effect at once)."""
+    """Recompute every due time after any change of settings (takes effect at once):
+    the check-in, the weekly summary (people with goals, or who asked for it in /stats)
+    and a check-in before a high-risk time that the person said yes to."""
     last = await checkins_repo.last_date(session, user.id)
     user.next_checkin_at = next_checkin(user, now, default, last)
-    has_goals = await goals_repo.count_for(session, user.id) > 0
+    weekly = user.weekly_insights or await goals_repo.count_for(session, user.id) > 0
     user.next_summary_at = (
         schedule.next_weekly(now, user_zone(user, default), user.summary_weekday, SUMMARY_TIME)
-        if has_goals and not user.unreachable else None
+        if weekly and not user.unreachable else None
     )
+    nudge = await insights_repo.nudge_of(session, user.id)
+    if nudge is not None:
+        nudge.next_at = next_nudge(user, nudge.status, nudge.remind_weekday,
+                                   nudge.remind_time, now, default)
+
+
+def next_nudge(user: User, status: str, weekday: int, at: str, now: datetime, default: str,
+               ) -> datetime | None:
+    when = schedule.parse_hhmm(at)
+    if status != "on" or user.unreachable or when is None:
+        return None
+    return schedule.next_weekly(now, user_zone(user, default), weekday, when)
 
 
 def fmt_date(t: Catalog, day: date) -> str:

@@ -78,14 +78,16 @@ async def users_with_goals(session: AsyncSession, user_ids: list[int]) -> set[in
 
 # --- weekly summaries (the tick) ------------------------------------------------------------
 async def lock_due_summaries(session: AsyncSession, now: datetime, limit: int,
-                             ) -> list[tuple[int, datetime, str | None, int, str, bool]]:
-    """(user id, due, timezone, summary weekday, locale, unreachable) of people whose
-    weekly summary is due, locked (SKIP LOCKED on PostgreSQL) until the transaction ends."""
+                             ) -> list[tuple[int, datetime, str | None, int, str, bool, bool]]:
+    """(user id, due, timezone, summary weekday, locale, unreachable, asked for it in
+    /stats) of people whose weekly summary is due, locked (SKIP LOCKED on PostgreSQL)
+    until the transaction ends."""
     stmt = (select(User.id, User.next_summary_at, User.timezone, User.summary_weekday,
-                   User.locale, User.unreachable)
+                   User.locale, User.unreachable, User.weekly_insights)
             .where(User.next_summary_at <= now).order_by(User.next_summary_at).limit(limit)
             .with_for_update(skip_locked=True))
-    return [(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in (await session.execute(stmt))]
+    return [(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]))
+            for r in (await session.execute(stmt))]
 
 
 async def advance_summaries(session: AsyncSession,
