@@ -1,7 +1,8 @@
 """Two bot processes on one PostgreSQL database behave like one: a person whose updates
-land on either of them, ticks running on both at once, Telegram delivering an update
-twice. Updates go the way webhook mode delivers them: through each application's update
-processor (the per-person order and the database update gate)."""
+land on either of them (pending input, follow-ups, check-ins, alert escalations), ticks
+running on both at once, Telegram delivering an update twice. Updates go the way webhook
+mode delivers them: through each application's update processor (the per-person order
+and the database update gate)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from storage.models import CravingEpisode, Plan, ProcessedUpdate, UserLease
 from storage.repositories import episodes as episodes_repo
 from tests.checkin_helpers import CHECKIN_TITLE, utc
 from tests.conftest import PG_URL, DbTarget, Harness, start_harness, stop_harness
+from tests.support_helpers import invite
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")]
@@ -162,3 +164,24 @@ async def test_one_persons_updates_run_one_at_a_time_across_replicas(
     assert episodes == 1  # the second saw the first one's episode and continued it
     assert leases == 0  # released after each update
     assert len(texts_to(one.api, 821, "Most urges peak")) == 2  # both were answered
+
+
+async def test_an_alert_escalates_once_when_both_replicas_tick(
+        replicas: list[Harness]) -> None:
+    one, two = replicas
+    alex = await onboarded(replicas, 831)
+    helpers = []
+    for i, name in enumerate(["Sam", "Jo"]):
+        parameter = await invite(alex, name)
+        helper = RoamingPerson(replicas, 2831 + i)
+        helper.first_name = name
+        await helper.send(f"/start {parameter}")
+        await helper.tap("Accept")
+        helpers.append(helper)
+    sam, jo = helpers
+    await alex.send("/alert")
+    assert len([t for t in sam.texts() if "asked for support" in t]) == 1
+    one.clock.advance(minutes=5, seconds=1)
+    await asyncio.gather(one.tick(), two.tick(), one.tick(), two.tick())
+    assert len([t for t in jo.texts() if "asked for support" in t]) == 1
+    assert len([t for t in alex.texts() if "so I've asked Jo" in t]) == 1
