@@ -54,7 +54,7 @@ class Live:
         return await run_tick(self.app)
 
 
-async def start_live(target: DbTarget, server: LocalBotApi, *, http_timeout: float = 0.2,
+async def start_live(target: DbTarget, server: LocalBotApi, *, http_timeout: float = 0.1,
                      ) -> Live:
     """Short HTTP timeouts keep a timing-out API cheap in real time."""
     clock = FakeClock(DUE)
@@ -153,7 +153,7 @@ def _come_back(api: LocalBotApi) -> None:
 
 
 REFUSED = Fault("connection refused", _refuse, _come_back)
-TIMEOUTS = Fault("timeouts", lambda api: api.fail("*", hang=0.4))
+TIMEOUTS = Fault("timeouts", lambda api: api.fail("*", hang=0.25))
 BAD_GATEWAY = Fault("502 Bad Gateway", lambda api: api.fail("*", status=502,
                                                             description="Bad Gateway"))
 FLOOD = Fault("429 flood", lambda api: api.fail("sendMessage", retry_after=5,

@@ -36,7 +36,7 @@ ON_POSTGRES = {(CHECKINS.name, REFUSED.name), (CHECKINS.name, FLOOD.name)}
 async def live(db_target: DbTarget) -> AsyncIterator[Live]:
     server = LocalBotApi(token=TOKEN).start()
     bot = await start_live(db_target, server)
-    bot.app.bot_data["checkin_batch"] = 50  # several ticks' worth of people
+    bot.app.bot_data["checkin_batch"] = 25  # several ticks' worth of people
     yield bot
     await stop_live(bot)
     server.stop()
@@ -48,7 +48,7 @@ async def test_five_minutes_of_outage_loses_nothing_and_repeats_nothing(
         live: Live, workload: Workload, fault: Fault) -> None:
     if not live.db.is_sqlite and (workload.name, fault.name) not in ON_POSTGRES:
         pytest.skip("this combination runs on SQLite")
-    report = await run_scenario(live, workload, fault, people=120, minutes=5)
+    report = await run_scenario(live, workload, fault, people=60, minutes=5)
     assert report.lost == set()
     assert report.duplicated == {}
     assert report.errors == []  # no tick task failed
