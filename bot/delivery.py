@@ -109,6 +109,15 @@ class _Recorder(Generic[T]):
         self.buffer: list[tuple[T, Delivery]] = []
         self.lock = asyncio.Lock()
         self.flushed_at = asyncio.get_running_loop().time()
+        self.failed: BaseException | None = None
+
+    async def ready(self) -> bool:
+        """May another send start? Not while outcomes are being written (that keeps what a
+        crash can repeat to one batch plus the sends in flight), nor after a write failed."""
+        if self.lock.locked():
+            async with self.lock:
+                pass
+        return self.failed is None
 
     async def add(self, item: T, result: Delivery) -> None:
         self.buffer.append((item, result))
@@ -120,8 +129,12 @@ class _Recorder(Generic[T]):
         async with self.lock:
             batch, self.buffer = self.buffer, []
             self.flushed_at = asyncio.get_running_loop().time()
-            if batch:
-                await self.write(batch)
+            if batch and self.failed is None:
+                try:
+                    await self.write(batch)
+                except BaseException as exc:
+                    self.failed = exc
+                    raise
 
 
 async def deliver_all(items: Sequence[T],
@@ -137,7 +150,7 @@ async def deliver_all(items: Sequence[T],
     through = asyncio.Event()
 
     async def worker() -> None:
-        while queue:
+        while queue and await recorder.ready():
             item = queue.popleft()
             result = await send_one(item, breaker)
             if result.status is Status.SENT:
@@ -153,7 +166,13 @@ async def deliver_all(items: Sequence[T],
     joiners = [asyncio.create_task(joiner()) for _ in range(total - len(probes))]
     try:
         await asyncio.gather(*probes)
-    finally:
-        through.set()  # the queue is empty (or we are cancelled): joiners finish or exit
-        await asyncio.gather(*joiners, return_exceptions=True)
+        through.set()  # the queue is empty: joiners still waiting exit at once
+        await asyncio.gather(*joiners)
+    except BaseException:
+        # e.g. the database went away while writing outcomes: stop sending, since what is
+        # sent now could not be recorded; the leases bring the rest back later
+        for task in (*probes, *joiners):
+            task.cancel()
+        await asyncio.gather(*probes, *joiners, return_exceptions=True)
+        raise
     await recorder.flush()

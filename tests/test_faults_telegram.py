@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from storage.models import User
 from tests.conftest import TOKEN, DbTarget
 from tests.faults import (
     CHECKINS,
+    DUE,
     FLOOD,
     OUTAGES,
     REFUSED,
@@ -89,3 +92,36 @@ async def test_a_person_who_writes_during_a_flood_and_a_fan_out_is_answered(
     assert report.lost == set() and report.duplicated == {}
     replies = [p for m, p in live.server.delivered if int(p["chat_id"]) == 4242]
     assert len(replies) == 1 and "988" in replies[0]["text"]
+
+
+async def test_when_outcomes_cannot_be_written_the_batch_stops_sending(
+        live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database failing mid-batch: sending stops at once (what is sent then could not
+    be recorded); the leases bring the rest back, and nobody gets two."""
+    from storage.repositories import checkins as repo
+
+    expected = await CHECKINS.prepare(live.db, 60)
+    live.app.bot_data["checkin_batch"] = 60
+    live.clock.set(DUE + timedelta(seconds=1))
+    real = repo.mark_sent
+    calls = 0
+
+    async def failing_once(session: Any, sent: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionResetError("the database went away")
+        await real(session, sent)
+
+    monkeypatch.setattr(repo, "mark_sent", failing_once)
+    monkeypatch.setattr("bot.delivery.FLUSH_SIZE", 10)
+    assert (await live.tick())["checkins"] == -1  # the tick task failed, and was logged
+    first = sum(CHECKINS.received(live.server).values())
+    assert 10 <= first <= 10 + 16  # one batch, plus what was in flight when it stopped
+    live.clock.advance(minutes=3)  # past the lease
+    for _ in range(3):
+        await live.tick()
+        live.clock.advance(seconds=10)
+    received = CHECKINS.received(live.server)
+    assert set(received) == expected
+    assert sum(received.values()) - len(received) <= first  # at most the unrecorded ones
