@@ -142,8 +142,8 @@ async def deliver_all(items: Sequence[T],
                       write: Callable[[list[tuple[T, Delivery]]], Awaitable[None]], *,
                       workers: int = WORKERS) -> None:
     """Send each item with `send_one` and hand the outcomes to `write` in small batches,
-    the last one before returning. PROBE sends go first; the other workers join once one
-    of them gets through, so a batch started during an outage costs a few calls."""
+    the last one before returning. PROBE sends go first; the other workers join once the
+    API answers one of them, so a batch started during an outage costs a few calls."""
     breaker = Breaker(threshold=PROBE)
     recorder: _Recorder[T] = _Recorder(write)
     queue = deque(items)
@@ -153,8 +153,8 @@ async def deliver_all(items: Sequence[T],
         while queue and await recorder.ready():
             item = queue.popleft()
             result = await send_one(item, breaker)
-            if result.status is Status.SENT:
-                through.set()
+            if result.status in (Status.SENT, Status.BLOCKED, Status.DROP):
+                through.set()  # the API answered
             await recorder.add(item, result)
 
     async def joiner() -> None:
