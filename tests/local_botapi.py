@@ -140,6 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # like Telegram, never refuse a burst of connections
     api: LocalBotApi
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -17,5 +17,5 @@ def test_sigkill_mid_fan_out_loses_none_and_repeats_only_what_was_in_flight(
     assert result.delivered_at_kill >= 60  # killed mid-way: there was a fan-out to cut
     assert result.delivered_at_kill < 200
     assert result.lost == 0
-    assert result.duplicates <= result.in_flight_at_kill + result.timed_out
+    assert result.duplicates <= result.in_flight_at_kill + result.failed_sends
     assert result.in_flight_at_kill <= 16 + 100  # workers plus one batch of outcomes
