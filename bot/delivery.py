@@ -150,7 +150,7 @@ async def deliver_all(items: Sequence[T],
     through = asyncio.Event()
 
     async def worker() -> None:
-        while queue and await recorder.ready():
+        while await recorder.ready() and queue:  # no await between the check and the pop
             item = queue.popleft()
             result = await send_one(item, breaker)
             if result.status in (Status.SENT, Status.BLOCKED, Status.DROP):

@@ -37,3 +37,4 @@ def test_the_breaker_opens_at_the_first_failure_until_something_got_through() ->
     assert not breaker.open
     breaker.record(Status.RETRY)
     assert breaker.open
+

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -35,22 +36,35 @@ from tests.local_botapi import LocalBotApi
 ON_POSTGRES = {(CHECKINS.name, REFUSED.name), (CHECKINS.name, FLOOD.name)}
 
 
+@asynccontextmanager
+async def running(target: DbTarget, http_timeout: float = 2.0) -> AsyncIterator[Live]:
+    server = LocalBotApi(token=TOKEN).start()
+    bot = await start_live(target, server, http_timeout=http_timeout)
+    bot.app.bot_data["checkin_batch"] = 25  # several ticks' worth of people
+    try:
+        yield bot
+    finally:
+        await stop_live(bot)
+        server.stop()
+
+
 @pytest.fixture
 async def live(db_target: DbTarget) -> AsyncIterator[Live]:
-    server = LocalBotApi(token=TOKEN).start()
-    bot = await start_live(db_target, server)
-    bot.app.bot_data["checkin_batch"] = 25  # several ticks' worth of people
-    yield bot
-    await stop_live(bot)
-    server.stop()
+    async with running(db_target) as bot:
+        yield bot
 
 
 @pytest.mark.parametrize("fault", OUTAGES, ids=lambda f: f.name)
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
 async def test_five_minutes_of_outage_loses_nothing_and_repeats_nothing(
-        live: Live, workload: Workload, fault: Fault) -> None:
-    if not live.db.is_sqlite and (workload.name, fault.name) not in ON_POSTGRES:
+        db_target: DbTarget, workload: Workload, fault: Fault) -> None:
+    if db_target.search_path is not None and (workload.name, fault.name) not in ON_POSTGRES:
         pytest.skip("this combination runs on SQLite")
+    async with running(db_target, fault.http_timeout) as live:
+        await check_outage(live, workload, fault)
+
+
+async def check_outage(live: Live, workload: Workload, fault: Fault) -> None:
     report = await run_scenario(live, workload, fault, people=60, minutes=5)
     assert report.lost == set()
     assert report.duplicated == {}
@@ -97,7 +111,8 @@ async def test_a_person_who_writes_during_a_flood_and_a_fan_out_is_answered(
 async def test_when_outcomes_cannot_be_written_the_batch_stops_sending(
         live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
     """The database failing mid-batch: sending stops at once (what is sent then could not
-    be recorded); the leases bring the rest back, and nobody gets two."""
+    be recorded); the leases bring the rest back, and nobody gets two. (It also caught a
+    worker taking from a queue another worker had just emptied: the retry tick failed.)"""
     from storage.repositories import checkins as repo
 
     expected = await CHECKINS.prepare(live.db, 60)
@@ -120,7 +135,7 @@ async def test_when_outcomes_cannot_be_written_the_batch_stops_sending(
     assert 10 <= first <= 10 + 16  # one batch, plus what was in flight when it stopped
     live.clock.advance(minutes=3)  # past the lease
     for _ in range(3):
-        await live.tick()
+        assert (await live.tick())["checkins"] >= 0  # no tick fails once writes work
         live.clock.advance(seconds=10)
     received = CHECKINS.received(live.server)
     assert set(received) == expected
