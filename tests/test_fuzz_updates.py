@@ -12,7 +12,7 @@ changes, unknown update types) from two people and a stranger, while a third per
   except the deliberate silences in `silent_on_purpose`.
 
 Examples per test: FUZZ_PROFILE=ci (default, a few dozen, seconds) or FUZZ_PROFILE=fuzz
-(thousands, minutes):  FUZZ_PROFILE=fuzz pytest tests/test_fuzz_updates.py -k sqlite
+(2,000 new ones each run, minutes):  FUZZ_PROFILE=fuzz pytest tests/test_fuzz_updates.py
 """
 
 from __future__ import annotations
