@@ -61,6 +61,28 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
+async def _wait_for_telegram(settings: Settings, token: str) -> None:
+    """Start-up calls getMe once and exits on a network error; during an outage wait for
+    the API instead (the polling loop itself rides out outages once running)."""
+    from telegram import Bot
+    from telegram.error import NetworkError
+
+    delay = 1.0
+    bot = Bot(token, base_url=settings.telegram_api_base_url)
+    try:
+        while True:
+            try:
+                await bot.initialize()  # getMe
+                return
+            except NetworkError as exc:
+                log.warning("Telegram is unreachable (%s); trying again in %.0f s",
+                            type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+    finally:
+        await bot.shutdown()
+
+
 def _run(settings: Settings, webhook: bool = False) -> None:
     from bot.app import build_application
 
@@ -68,6 +90,7 @@ def _run(settings: Settings, webhook: bool = False) -> None:
     if webhook:
         settings.require_webhook()
     asyncio.run(_migrate(settings))
+    asyncio.run(_wait_for_telegram(settings, token))
     app = build_application(settings, token)
     if webhook:
         from bot.webhook import serve
@@ -76,7 +99,7 @@ def _run(settings: Settings, webhook: bool = False) -> None:
         log.info("stopped")
         return
     log.info("starting long polling")
-    app.run_polling(allowed_updates=None, drop_pending_updates=False)
+    app.run_polling(allowed_updates=None, drop_pending_updates=False, bootstrap_retries=-1)
     log.info("stopped")
 
 

@@ -284,7 +284,7 @@ def markup_json(markup: Any) -> dict[str, Any] | None:
 _NO_PREVIEW = {"is_disabled": True}
 
 
-def _payload(chat_id: int, text: str, markup: Any) -> dict[str, Any]:
+def payload(chat_id: int, text: str, markup: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
                                "link_preview_options": _NO_PREVIEW}
     if markup is not None:
@@ -296,7 +296,7 @@ async def send_quick(bot: Any, chat_id: int, text: str, markup: Any = None) -> i
     """A reply (interactive lane) whose Message object nobody reads: built as JSON and
     answered with the message_id only, like send_bulk. Faults raise as with
     `bot.send_message`. Used on the craving reply, the hottest path there is."""
-    result = await bot.do_api_request("sendMessage", api_kwargs=_payload(chat_id, text, markup))
+    result = await bot.do_api_request("sendMessage", api_kwargs=payload(chat_id, text, markup))
     message_id = result.get("message_id") if isinstance(result, dict) else None
     return message_id if isinstance(message_id, int) else None
 
@@ -311,7 +311,7 @@ async def send_bulk(bot: Any, chat_id: int, text: str, markup: Any = None) -> Ou
     lane = {"rate_limit_args": BULK_ARGS} if getattr(bot, "rate_limiter", None) else {}
     try:
         result = await bot.do_api_request("sendMessage",
-                                          api_kwargs=_payload(chat_id, text, markup), **lane)
+                                          api_kwargs=payload(chat_id, text, markup), **lane)
     except Released:
         return Outcome("released")
     except TelegramError as exc:

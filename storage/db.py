@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -42,6 +43,28 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+CONNECT_PATIENCE = 8.0  # seconds a unit of work waits for an unreachable server to return
+_UNREACHABLE = ("CannotConnectNowError", "ConnectionDoesNotExistError",
+                "ConnectionFailureError", "TooManyConnectionsError", "AdminShutdownError",
+                "CrashShutdownError")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Is this the server being away (down, restarting, refusing), not a bad statement?"""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, ConnectionError)):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if type(current).__name__ in _UNREACHABLE:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -55,8 +78,10 @@ class Database:
     """One engine per process; `session()` is one unit of work that commits on success."""
 
     def __init__(self, url: str, cipher: FieldCipher, *, echo: bool = False,
-                 search_path: str | None = None) -> None:
+                 search_path: str | None = None,
+                 connect_patience: float = CONNECT_PATIENCE) -> None:
         self.url = url
+        self.connect_patience = connect_patience
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
@@ -82,8 +107,18 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         if self._write_lock is None:
-            async with self.sessions() as session, session.begin():
+            session = await self._begin()
+            try:
                 yield session
+                await session.commit()
+            except BaseException:
+                try:
+                    await session.rollback()
+                except Exception as exc:  # the connection died: the original error matters
+                    log.warning("rollback failed: %s", type(exc).__name__)
+                raise
+            finally:
+                await session.close()
             return
         # SQLite has one writer at a time. Queueing units of work here avoids transactions
         # colliding inside SQLite, where a read-then-write one fails with "database is
@@ -98,6 +133,28 @@ class Database:
                     yield session
             finally:
                 self._holder = None
+
+    async def _begin(self) -> AsyncSession:
+        """A session with its transaction begun on a live connection. While the server is
+        unreachable (a restart, a failover) it waits up to `connect_patience` seconds:
+        nothing has happened yet, so trying again is safe, and the person gets a real
+        answer instead of "please try again". Stale pooled connections are replaced by
+        pool_pre_ping."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.connect_patience
+        delay = 0.05
+        while True:
+            session = self.sessions()
+            try:
+                await session.connection()
+                return session
+            except Exception as exc:
+                await session.close()
+                if not unreachable(exc) or loop.time() + delay > deadline:
+                    raise
+                log.warning("database unreachable (%s); trying again", type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     async def migrate(self) -> None:
         """Apply every migration not yet applied (all branch heads)."""

@@ -209,6 +209,9 @@ class Checkin(Base):
     sleep: Mapped[str | None] = mapped_column(String(8))
     used: Mapped[bool | None] = mapped_column(Boolean)
     risk: Mapped[str | None] = mapped_column(String(20))
+    # when the tick (re)tries sending a scheduled check-in: set while it is unsent (a lease
+    # while a tick holds it), NULL once sent or given up (migration 0007_reliability)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Goal(Base):

@@ -47,6 +47,13 @@ def _error(status: int, description: str) -> tuple[int, JSONDict]:
     return status, {"ok": False, "error_code": status, "description": description}
 
 
+def _chat_id(params: JSONDict) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _coerce(key: str, value: str) -> Any:
     """Undo PTB's JSON encoding of non-string values inside form data."""
     json_like = value[:1] in tuple("{[-0123456789") or value in ("true", "false", "null")
@@ -62,6 +69,7 @@ class _Fault:
     description: str
     times: int | None
     retry_after: int | None
+    hang: float | None = None  # seconds of silence, then the connection closes unanswered
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -114,7 +122,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(*_error(404, "Not Found"))
         if prefix[3:] != self.server.api.token:
             return self._reply(*_error(401, "Unauthorized"))
-        self._reply(*self.server.api._dispatch(method, params))
+        answer = self.server.api._dispatch(method, params)
+        if answer is None:  # a hang: nothing delivered, nothing answered
+            self.close_connection = True
+            return None
+        self._reply(*answer)
 
     do_GET = do_POST = _handle
 
@@ -155,14 +167,17 @@ class LocalBotApi:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._faults: dict[str, _Fault] = {}
         self._conns: set[socket.socket] = set()
+        self._blocked: set[int] = set()
+        self.delivered: list[tuple[str, JSONDict]] = []  # message calls answered 200
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
 
     # -- lifecycle ------------------------------------------------------------------------
-    def start(self) -> LocalBotApi:
+    def start(self, port: int = 0) -> LocalBotApi:
+        """Listen on 127.0.0.1 (`port` 0: any free one; an earlier port: come back on it)."""
         self._stopping = False
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.api = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="LocalBotApi", daemon=True
@@ -192,6 +207,12 @@ class LocalBotApi:
         self.stop()
 
     @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("LocalBotApi is not started")
+        return int(self._server.server_address[1])
+
+    @property
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("LocalBotApi is not started")
@@ -206,18 +227,27 @@ class LocalBotApi:
         description: str = "Bad Request: rejected",
         times: int | None = None,
         retry_after: int | None = None,
+        hang: float | None = None,
     ) -> None:
         """Fail the next ``times`` calls of ``method`` (None: all, until ``clear_faults``).
+        ``method`` "*" fails every method without a fault of its own.
 
-        ``status`` defaults to 429 when ``retry_after`` is given, else 400.
+        ``status`` defaults to 429 when ``retry_after`` is given, else 400. ``hang``: keep
+        silent that many seconds, then close the connection without an answer (a timeout
+        for the client; nothing is delivered).
         """
         status = status or (429 if retry_after is not None else 400)
         with self._cond:
-            self._faults[method.lower()] = _Fault(status, description, times, retry_after)
+            self._faults[method.lower()] = _Fault(status, description, times, retry_after, hang)
 
     def clear_faults(self) -> None:
         with self._cond:
             self._faults.clear()
+
+    def block(self, *chat_ids: int) -> None:
+        """These people blocked the bot: sends and edits to them get 403 Forbidden."""
+        with self._cond:
+            self._blocked.update(int(c) for c in chat_ids)
 
     # -- updates --------------------------------------------------------------------------
     def push_update(self, update: JSONDict) -> int:
@@ -328,27 +358,37 @@ class LocalBotApi:
         chat, now = self._chat(chat_id), int(time.time())
         return {"message_id": message_id, "date": now, "chat": chat, "from": self.bot_user} | fields
 
-    def _dispatch(self, method: str, params: JSONDict) -> tuple[int, JSONDict]:
+    def _dispatch(self, method: str, params: JSONDict) -> tuple[int, JSONDict] | None:
         key = method.lower()
         with self._cond:
             self.calls.append((method, params))
             self._cond.notify_all()
-            fault = self._faults.get(key)
+            fault_key = key if key in self._faults else "*"
+            fault = self._faults.get(fault_key)
             if fault is not None and fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
-                    del self._faults[key]
+                    del self._faults[fault_key]
+            blocked = key in MESSAGE_METHODS and _chat_id(params) in self._blocked
+        if fault is not None and fault.hang is not None:
+            time.sleep(fault.hang)
+            return None
         if fault is not None:
             status, body = _error(fault.status, fault.description)
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return status, body
+        if blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
         try:
             result = self._result(key, params)
         except (KeyError, TypeError, ValueError) as exc:
             return _error(400, f"Bad Request: invalid parameters ({exc!r})")
         if result is None:
             return _error(404, "Not Found: method not found")
+        if key in MESSAGE_METHODS:
+            with self._cond:
+                self.delivered.append((method, params))
         return 200, {"ok": True, "result": result}
 
     def _result(self, key: str, p: JSONDict) -> Any:

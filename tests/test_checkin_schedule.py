@@ -125,9 +125,11 @@ async def test_off_and_pause(bot: Harness) -> None:
     assert len(checkin_messages(p)) == 1
 
 
-async def test_restart_between_claim_and_send_never_sends_twice(db_target: DbTarget) -> None:
-    """At most once: the claim commits before the send, so a crash in between loses that
-    one check-in instead of risking a duplicate (see bot/handlers/checkin.py)."""
+async def test_restart_between_claim_and_send_sends_it_once_when_the_lease_ends(
+        db_target: DbTarget) -> None:
+    """At least once (issue 8): the claim commits before the send, so a crash in between
+    leaves a claimed-but-unsent check-in that the next process sends when the claim's
+    lease ends, once, and within the 3-hour rule (see bot/handlers/checkin.py)."""
     first = await start_harness(db_target)
     first.clock.set(utc(2026, 3, 2, 6))
     p = await person_with_checkins(first)
@@ -138,13 +140,36 @@ async def test_restart_between_claim_and_send_never_sends_twice(db_target: DbTar
 
     second = await start_harness(db_target, api=first.api, clock=first.clock)
     try:
-        for minute in range(0, 180, 15):
-            await tick_at(second, utc(2026, 3, 2, 8, 1) + timedelta(minutes=minute))
+        await tick_at(second, utc(2026, 3, 2, 8, 1))  # still leased to the dead process
         assert checkin_messages(p) == []
         [row] = await checkin_rows(second)
         assert row.sent_at is None  # visible as claimed-but-unsent
-        await tick_at(second, utc(2026, 3, 3, 8, 0, 5))
+        for minute in range(0, 180, 15):
+            await tick_at(second, utc(2026, 3, 2, 8, 2, 10) + timedelta(minutes=minute))
         assert len(checkin_messages(p)) == 1
+        [row] = await checkin_rows(second)
+        assert row.sent_at == utc(2026, 3, 2, 8, 2, 10)
+        await tick_at(second, utc(2026, 3, 3, 8, 0, 5))
+        assert len(checkin_messages(p)) == 2
+    finally:
+        await stop_harness(second)
+
+
+async def test_a_claimed_check_in_older_than_three_hours_is_given_up(
+        db_target: DbTarget) -> None:
+    """The 3-hour rule holds for retries too: nothing arrives hours late."""
+    first = await start_harness(db_target)
+    first.clock.set(utc(2026, 3, 2, 6))
+    p = await person_with_checkins(first)
+    first.clock.set(utc(2026, 3, 2, 8, 0, 5))
+    await claim(first.app.bot_data["services"], first.clock.now(), 100)
+    await stop_harness(first)
+    second = await start_harness(db_target, api=first.api, clock=first.clock)
+    try:
+        await tick_at(second, utc(2026, 3, 2, 11, 5))  # the bot was down for three hours
+        assert checkin_messages(p) == []
+        [row] = await checkin_rows(second)
+        assert row.sent_at is None and row.retry_at is None  # given up, not pending
     finally:
         await stop_harness(second)
 

@@ -4,15 +4,15 @@ answer edits the same message forward, so the person gets one ping a day.
 
 Sent by one database-driven tick (DESIGN.md principles 1, 2, 4): `checkin_work` locks
 the people who are due, moves their due time to the next local date and records the
-check-in rows in one transaction, then sends in the bulk lane. Delivery is AT MOST ONCE:
-a restart after the claim and before the send loses that day's message rather than
-risking a second one (a repeated 9 a.m. ping is worse than a missed one; a missed
-check-in is never nagged about anyway, and /checkin now starts one by hand).
+check-in rows in one transaction, then sends in the bulk lane. Delivery is AT LEAST ONCE
+within the 3-hour rule (bot/delivery.py): a check-in Telegram did not take is tried again
+by a later tick, and one claimed by a process that died is sent when its lease ends. A
+second copy is possible only for a message Telegram took in the moment before a crash,
+before it was recorded (at most delivery.WORKERS sends plus one small batch of outcomes).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import recovery_math, schedule
+from bot import delivery, recovery_math, schedule
 from bot.handlers import goals as goals_handlers
 from bot.handlers import progress, reachability, settings, weekly
 from bot.handlers.common import (
@@ -38,7 +38,6 @@ from bot.handlers.router import TextRouter
 from bot.handlers.timing import DEFAULT_TIME, local_today, user_time, user_zone
 from bot.keyboards import button, cb, inline, int_arg, scale
 from bot.scheduler import register as register_tick
-from bot.sender import send_bulk
 from bot.services import KEY, Services
 from content import Catalog
 from storage.models import Checkin, Plan, User
@@ -151,6 +150,10 @@ def render(t: Catalog, c: Checkin, p: recovery_math.Progress | None, *,
 
 
 # --- the tick -------------------------------------------------------------------------------
+LEASE = timedelta(minutes=2)  # a claimed check-in not recorded as sent by then is sent again
+RETRY = timedelta(seconds=30)  # after Telegram did not take one (outage, flood control)
+
+
 @dataclass
 class _Claimed:
     checkin_id: int
@@ -173,8 +176,9 @@ def per_tick(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
 
 
 async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed], int]:
-    """Lock due people, advance them and record their check-ins in one transaction.
-    Returns the check-ins to send now and how many overdue ones were skipped."""
+    """Lock due people, advance them and record their check-ins in one transaction, leased
+    to this tick until `now + LEASE`. Returns the check-ins to send now and how many overdue
+    ones were skipped."""
     default = s.settings.default_timezone
     claimed: list[_Claimed] = []
     skipped = 0
@@ -202,7 +206,8 @@ async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed],
             if paused or not schedule.late_ok(d.due, now, tz, at):
                 skipped += 1
                 continue
-            rows.append({"user_id": d.id, "local_date": day, "due_at": d.due})
+            rows.append({"user_id": d.id, "local_date": day, "due_at": d.due,
+                         "retry_at": now + LEASE})
             info[d.id] = d
         await repo.advance(session, moves)
         inserted = await repo.insert_scheduled(session, rows)
@@ -215,46 +220,90 @@ async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed],
     return claimed, skipped
 
 
+async def claim_unsent(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed], int]:
+    """Check-ins recorded earlier but not delivered (an outage, a crash mid-send) whose
+    retry time has come, leased again; those now past the 3-hour rule are given up."""
+    default = s.settings.default_timezone
+    async with s.db.session() as session:
+        rows = await repo.lock_unsent(session, now, limit)
+        keep: list[repo.Unsent] = []
+        give_up: list[int] = []
+        for r in rows:
+            tz = schedule.zone(r.timezone, default)
+            at = schedule.parse_hhmm(r.checkin_time) or DEFAULT_TIME
+            if r.sendable and schedule.late_ok(r.due, now, tz, at):
+                keep.append(r)
+            else:
+                give_up.append(r.checkin_id)
+        await repo.set_retry(session, [r.checkin_id for r in keep], now + LEASE)
+        await repo.set_retry(session, give_up, None)
+    return [_Claimed(r.checkin_id, r.user_id, r.locale, r.local_date, r.recovery_start,
+                     r.discreet) for r in keep], len(give_up)
+
+
 async def checkin_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Check-ins are delivered AT LEAST ONCE and, unless the process dies mid-send, exactly
+    once: each is recorded before it is sent and marked sent right after. One that Telegram
+    did not take is retried (within the 3-hour rule); one claimed by a tick that died is
+    retried when its lease ends. Retries go first, then newly due people."""
     s: Services = app.bot_data[KEY]
     now = s.clock.now()
-    claimed, skipped = await claim(s, now, per_tick(app))
-    if skipped:
-        log.info("skipped %d overdue check-ins", skipped)
+    budget = per_tick(app)
+    claimed, given_up = await claim_unsent(s, now, budget)
+    skipped = 0
+    if len(claimed) < budget:
+        fresh, skipped = await claim(s, now, budget - len(claimed))
+        claimed += fresh
+    if skipped or given_up:
+        log.info("skipped %d overdue check-ins", skipped + given_up)
     if not claimed:
         return 0
     async with s.db.session() as session:
         uses = await repo.use_days_for(session, [c.user_id for c in claimed if c.recovery_start])
+    S = delivery.Status
 
-    async def send(c: _Claimed) -> tuple[_Claimed, str, int | None]:
+    async def send(c: _Claimed, breaker: delivery.Breaker) -> delivery.Delivery:
+        if breaker.open:
+            return delivery.Delivery(S.LATER)
         try:
             t = s.catalog(c.locale)
             p = (recovery_math.progress(c.recovery_start, uses.get(c.user_id, []),
                                         c.local_date) if c.recovery_start else None)
             stub = Checkin(id=c.checkin_id, user_id=c.user_id, local_date=c.local_date)
             text, rows = render(t, stub, p, discreet=c.discreet)
-            outcome = await send_bulk(app.bot, c.user_id, text, inline(rows))
         except Exception as exc:  # one person's fault never stops the others
-            log.error("check-in send failed: %s", type(exc).__name__)
-            return c, "failed", None
-        return c, outcome.status, outcome.message_id
+            log.error("check-in render failed: %s", type(exc).__name__)
+            return delivery.Delivery(S.DROP)
+        return await delivery.send(app.bot, c.user_id, text, inline(rows), breaker=breaker)
 
-    results = await asyncio.gather(*(send(c) for c in claimed))
-    sent_at = s.clock.now()
-    sent = [(c.checkin_id, c.user_id, mid, sent_at) for c, status, mid in results
-            if status == "sent" and mid is not None]
-    blocked = [c.user_id for c, status, _ in results if status == "blocked"]
-    released = [(c.checkin_id, c.user_id, c.due) for c, status, _ in results
-                if status == "released"]  # shutting down: due again for the next process
-    async with s.db.session() as session:
-        await repo.mark_sent(session, sent)
-        await repo.mark_unreachable(session, blocked)
-        await repo.release(session, released)
-    reachability.forget(app, blocked)
-    if blocked:
-        log.info("%d people blocked the bot; check-ins stop until they write again",
-                 len(blocked))
-    return len(sent)
+    sent_count = 0
+
+    async def write(batch: list[tuple[_Claimed, delivery.Delivery]]) -> None:
+        nonlocal sent_count
+        now = s.clock.now()
+        sent = [(c.checkin_id, c.user_id, r.message_id, now) for c, r in batch
+                if r.status is S.SENT and r.message_id is not None]
+        blocked = [c.user_id for c, r in batch if r.status is S.BLOCKED]
+        retry = [c.checkin_id for c, r in batch if r.status is S.RETRY]
+        later = [c.checkin_id for c, r in batch if r.status is S.LATER]
+        done = [c.checkin_id for c, r in batch
+                if r.status in (S.DROP, S.BLOCKED) or (r.status is S.SENT and not r.message_id)]
+        async with s.db.session() as session:
+            await repo.mark_sent(session, sent)
+            await repo.set_retry(session, retry, now + RETRY)
+            await repo.set_retry(session, later, now)
+            await repo.set_retry(session, done, None)
+            await repo.mark_unreachable(session, blocked)
+        sent_count += len(sent)
+        if blocked:
+            reachability.forget(app, blocked)
+            log.info("%d people blocked the bot; check-ins stop until they write again",
+                     len(blocked))
+        if retry or later:
+            log.info("%d check-ins not delivered yet; retrying", len(retry) + len(later))
+
+    await delivery.deliver_all(claimed, send, write)
+    return sent_count
 
 
 async def checkins_due(app: Application[Any, Any, Any, Any, Any, Any]) -> bool:

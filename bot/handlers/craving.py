@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot import delivery, what_works
 from bot import exercises as exercise_defs
-from bot import what_works
 from bot.handlers import pacer, reachability
 from bot.handlers.common import (
     Context,
@@ -34,7 +35,7 @@ from bot.handlers.plans import TRIGGERS, begin_new_plan, trigger_rows
 from bot.handlers.router import TextRouter
 from bot.intents import PhraseSet
 from bot.keyboards import button, cb, inline, int_arg, parse, scale
-from bot.sender import send_bulk, send_quick
+from bot.sender import send_quick
 from content import Catalog
 from storage.models import CravingEpisode, PendingInput, Plan, User
 from storage.repositories import distractions as distraction_repo
@@ -48,6 +49,7 @@ HELPED_EXTRA = ["plan", "time"]
 ASK_DISTRACTION = "distraction"
 FOLLOW_UP_LEASE = timedelta(minutes=2)
 FOLLOW_UP_STALE = timedelta(hours=3)
+FOLLOW_UP_RETRY = timedelta(seconds=30)  # after Telegram did not take one
 STILL_STRONG = 7
 MAX_DISTRACTION = 200
 
@@ -569,40 +571,62 @@ _ANONYMOUS = {"breathe", "ex", "next", "stop", "sr", "rate", "start"}
 
 # --- follow-up (scheduled through the database tick) ---------------------------------------------
 async def follow_up_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Follow-ups are leased by the claim and marked sent after the send. One Telegram did
+    not take (an outage, flood control) is tried again by a later tick without counting
+    as an attempt: `follow_up_attempts` counts claims that ended with no known outcome (a
+    crash mid-send), so a message that keeps killing the process is eventually dropped."""
     s = app.bot_data["services"]
     now = s.clock.now()
     async with s.db.session() as session:
         due = await episodes.claim_follow_ups(session, now, FOLLOW_UP_LEASE)
         claimed = [(e.id, e.user_id, e.started_at, e.follow_up_attempts) for e in due]
-        people = {uid: await users.get(session, uid) for uid in {c[1] for c in claimed}}
-    sent = 0
+        people = {u.id: u for u in await session.scalars(
+            select(User).where(User.id.in_({c[1] for c in claimed})))} if claimed else {}
+    todo = []
+    stale = []
     for episode_id, user_id, started_at, attempts in claimed:
         user = people.get(user_id)
         if user is None or user.unreachable or now - started_at > FOLLOW_UP_STALE or attempts > 5:
-            async with s.db.session() as session:
-                await episodes.drop_follow_up(session, episode_id)
-            continue
+            stale.append(episode_id)
+        else:
+            todo.append((episode_id, user, started_at))
+    if stale:
+        async with s.db.session() as session:
+            await episodes.drop_follow_up(session, *stale)
+    S = delivery.Status
+
+    async def send(item: tuple[int, User, Any], breaker: delivery.Breaker) -> delivery.Delivery:
+        if breaker.open:
+            return delivery.Delivery(S.LATER)
+        episode_id, user, started_at = item
         t = s.catalog(user.locale)
         minutes = max(1, round((now - started_at).total_seconds() / 60))
         text = t.t("craving.follow_up_discreet" if user.discreet else "craving.follow_up",
                    minutes=minutes)
-        outcome = await send_bulk(app.bot, user_id, text, inline(scale("crave", "fu",
-                                                                       episode_id)))
-        if outcome.status == "blocked":
-            async with s.db.session() as session:
-                await episodes.drop_follow_up(session, episode_id)
-                await users.update(session, user_id, unreachable=True)
-            reachability.forget(app, [user_id])
-            continue
-        if outcome.status == "released":  # shutting down: due again for the next process
-            async with s.db.session() as session:
-                await episodes.release_follow_up(session, episode_id, now)
-            continue
-        if outcome.status != "sent":  # the lease expires and a later tick retries
-            continue
+        return await delivery.send(app.bot, user.id, text, inline(
+            scale("crave", "fu", episode_id)), bulk=False, breaker=breaker)
+
+    sent = 0
+
+    async def write(batch: list[tuple[tuple[int, User, Any], delivery.Delivery]]) -> None:
+        nonlocal sent
+        at = s.clock.now()
+        def ids(*statuses: delivery.Status) -> list[int]:
+            return [episode_id for (episode_id, _, _), r in batch if r.status in statuses]
+
+        blocked = [user.id for (_, user, _), r in batch if r.status is S.BLOCKED]
         async with s.db.session() as session:
-            await episodes.finish_follow_up(session, episode_id, s.clock.now())
-        sent += 1
+            await episodes.finish_follow_up(session, at, *ids(S.SENT))
+            await episodes.drop_follow_up(session, *ids(S.BLOCKED, S.DROP))
+            # not taken, or not tried while the API is unreachable: a later tick
+            await episodes.retry_follow_up(session, at + FOLLOW_UP_RETRY, *ids(S.RETRY))
+            await episodes.retry_follow_up(session, at, *ids(S.LATER))
+            for uid in blocked:
+                await users.update(session, uid, unreachable=True)
+        sent += len(ids(S.SENT))
+        reachability.forget(app, blocked)
+
+    await delivery.deliver_all(todo, send, write)
     return sent
 
 

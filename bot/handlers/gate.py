@@ -23,6 +23,8 @@ async def private_only(update: object, context: Context) -> None:
             raise ApplicationHandlerStop
         return
     if chat.type == Chat.PRIVATE:
+        if update.edited_message is not None:
+            await _edited(update, context)
         return
     if update.message is not None or update.my_chat_member is not None:
         try:
@@ -31,4 +33,17 @@ async def private_only(update: object, context: Context) -> None:
             await context.bot.leave_chat(chat.id)
         except TelegramError as exc:
             log.info("could not leave a non-private chat: %s", type(exc).__name__)
+    raise ApplicationHandlerStop
+
+
+async def _edited(update: Update, context: Context) -> None:
+    """An edit corrects an earlier message; it is not new input. Handled as new, it would
+    re-run what the original started (a craving, /delete) or answer whatever the bot has
+    asked since. Crisis language in an edit is still answered: safety first."""
+    from bot.handlers.safety import crisis_fallback
+
+    try:
+        await crisis_fallback(update, context)
+    except TelegramError as exc:
+        log.warning("could not answer an edited message: %s", type(exc).__name__)
     raise ApplicationHandlerStop

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +57,7 @@ _CHECKINS = Checkin.__table__
 _ADVANCE = (update(_USERS).where(_USERS.c.id == bindparam("uid"))
             .values(next_checkin_at=bindparam("when")))
 _SENT = (update(_CHECKINS).where(_CHECKINS.c.id == bindparam("cid"))
-         .values(message_id=bindparam("mid"), sent_at=bindparam("at")))
+         .values(message_id=bindparam("mid"), sent_at=bindparam("at"), retry_at=None))
 _LAST_SENT = (update(_USERS).where(_USERS.c.id == bindparam("uid"))
               .values(last_checkin_at=bindparam("at")))
 
@@ -85,7 +85,7 @@ def _insert(session: AsyncSession) -> Any:
 
 async def insert_scheduled(session: AsyncSession, rows: Sequence[dict[str, Any]],
                            ) -> dict[int, int]:
-    """Insert check-ins (user_id, local_date, due_at); {user_id: checkin id} for those
+    """Insert check-ins (user_id, local_date, due_at, retry_at); {user_id: checkin id} for those
     inserted. A person who already has one for that date (e.g. started it themselves) is
     left out, without failing the batch."""
     if not rows:
@@ -107,23 +107,51 @@ async def mark_sent(session: AsyncSession, sent: Sequence[tuple[int, int, int, d
     await conn.execute(_LAST_SENT, [{"uid": uid, "at": at} for _, uid, _, at in sent])
 
 
-async def release(session: AsyncSession,
-                  claims: Sequence[tuple[int, int, datetime | None]]) -> None:
-    """(checkin id, user id, due time) of claimed check-ins that were never sent (the
-    process is stopping): the row goes and the person is due again, for any process."""
-    if not claims:
-        return
-    conn = await session.connection()
-    await conn.execute(delete(_CHECKINS).where(_CHECKINS.c.id == bindparam("cid"),
-                                               _CHECKINS.c.sent_at.is_(None)),
-                       [{"cid": cid} for cid, _, _ in claims])
-    await conn.execute(_ADVANCE, [{"uid": uid, "when": due} for _, uid, due in claims
-                                  if due is not None])
-
-
 async def any_due(session: AsyncSession, now: datetime) -> bool:
     return await session.scalar(select(User.id).where(User.next_checkin_at <= now)
                                 .limit(1)) is not None
+@dataclass(frozen=True)
+class Unsent:
+    """A scheduled check-in recorded but not yet delivered, with what sending it needs."""
+
+    checkin_id: int
+    user_id: int
+    local_date: date
+    due: datetime
+    timezone: str | None
+    checkin_time: str
+    locale: str
+    recovery_start: date | None
+    sendable: bool  # check-ins still on and the person reachable
+    discreet: bool = False
+
+
+async def lock_unsent(session: AsyncSession, now: datetime, limit: int) -> list[Unsent]:
+    """Unsent scheduled check-ins whose retry time has come, oldest first, locked until
+    the transaction ends (rows another process holds are skipped)."""
+    c, u = Checkin, User
+    stmt = (
+        select(c.id, c.user_id, c.local_date, c.due_at, u.timezone, u.checkin_time, u.locale,
+               u.recovery_start, u.checkins_enabled, u.unreachable, u.discreet)
+        .join(u, u.id == c.user_id)
+        .where(c.retry_at <= now, c.sent_at.is_(None))
+        .order_by(c.retry_at)
+        .limit(limit)
+        .with_for_update(of=c, skip_locked=True)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [Unsent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]) and not r[9],
+                   bool(r[10])) for r in rows]
+
+
+async def set_retry(session: AsyncSession, checkin_ids: Iterable[int],
+                    when: datetime | None) -> None:
+    """Try these check-ins again at `when` (None: never; they are given up)."""
+    ids = list(checkin_ids)
+    if ids:
+        conn = await session.connection()
+        await conn.execute(update(_CHECKINS).where(_CHECKINS.c.id.in_(
+            bindparam("ids", expanding=True))).values(retry_at=when), {"ids": ids})
 
 
 async def mark_unreachable(session: AsyncSession, user_ids: Iterable[int]) -> None:

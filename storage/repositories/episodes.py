@@ -135,24 +135,24 @@ async def claim_follow_ups(session: AsyncSession, now: datetime, lease: timedelt
     return rows
 
 
-async def finish_follow_up(session: AsyncSession, episode_id: int, now: datetime) -> None:
-    await session.execute(
-        update(CravingEpisode).where(CravingEpisode.id == episode_id)
-        .values(follow_up_sent_at=now, follow_up_at=None)
-    )
+async def finish_follow_up(session: AsyncSession, now: datetime, *episode_ids: int) -> None:
+    if episode_ids:
+        e = CravingEpisode
+        await session.execute(update(e).where(e.id.in_(episode_ids))
+                              .values(follow_up_sent_at=now, follow_up_at=None))
 
 
-async def release_follow_up(session: AsyncSession, episode_id: int, due: datetime) -> None:
-    """A claimed follow-up that was not sent (shutdown): due again, the attempt not counted."""
-    await session.execute(
-        update(CravingEpisode).where(CravingEpisode.id == episode_id,
-                                     CravingEpisode.follow_up_sent_at.is_(None))
-        .values(follow_up_at=due,
-                follow_up_attempts=CravingEpisode.follow_up_attempts - 1)
-    )
+async def drop_follow_up(session: AsyncSession, *episode_ids: int) -> None:
+    if episode_ids:
+        e = CravingEpisode
+        await session.execute(update(e).where(e.id.in_(episode_ids)).values(follow_up_at=None))
 
 
-async def drop_follow_up(session: AsyncSession, episode_id: int) -> None:
-    await session.execute(
-        update(CravingEpisode).where(CravingEpisode.id == episode_id).values(follow_up_at=None)
-    )
+async def retry_follow_up(session: AsyncSession, at: datetime, *episode_ids: int) -> None:
+    """Telegram did not take them: try again at `at`, and give the claim's attempt back."""
+    if episode_ids:
+        e = CravingEpisode
+        await session.execute(
+            update(e).where(e.id.in_(episode_ids), e.follow_up_sent_at.is_(None))
+            .values(follow_up_at=at, follow_up_attempts=e.follow_up_attempts - 1)
+        )
