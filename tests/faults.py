@@ -30,7 +30,7 @@ from bot.config import load_settings
 from bot.scheduler import run_tick
 from bot.sender import InstantTime, TwoLaneRateLimiter
 from storage.db import Database
-from storage.models import CravingEpisode, User
+from storage.models import Alert, AlertDelivery, CravingEpisode, Supporter, User
 from tests.conftest import DATA_KEY, TOKEN, DbTarget, Harness, open_db
 from tests.local_botapi import LocalBotApi
 
@@ -127,11 +127,34 @@ async def due_follow_ups(db: Database, count: int, first_id: int = 6_000_000) ->
     return set(ids)
 
 
+async def due_escalations(db: Database, count: int, first_id: int = 7_000_000) -> set[int]:
+    """People whose alert went to their first support person 5 minutes before DUE with no
+    answer; each second support person (id + 500,000) must get it exactly once."""
+    ids = list(range(first_id, first_id + count))
+    sent = DUE - timedelta(minutes=5)
+    async with db.session() as s:
+        await s.execute(insert(User), [_person(uid) for uid in ids])
+        for uid in ids:
+            first, second = (Supporter(
+                user_id=uid, name=name, role="friend", person_name="Alex", position=pos,
+                status="active", supporter_chat_id=uid + 250_000 * pos, created_at=sent,
+                accepted_at=sent, unreachable=False) for pos, name in ((1, "Sam"), (2, "Jo")))
+            alert = Alert(user_id=uid, created_at=sent, status="open", escalate_at=DUE,
+                          attempts=1)
+            s.add_all([first, second, alert])
+            await s.flush()
+            s.add(AlertDelivery(alert_id=alert.id, user_id=uid, supporter_id=first.id,
+                                created_at=sent, sent_at=sent, failed=False))
+    return {uid + 500_000 for uid in ids}
+
+
 CHECKINS = Workload("check-in fan-out", due_checkins,
                     lambda m, p: m == "sendMessage" and CHECKIN_TITLE in _text(p))
 FOLLOW_UPS = Workload("craving follow-ups", due_follow_ups,
                       lambda m, p: m == "sendMessage" and FOLLOW_UP in _text(p))
-WORKLOADS = [CHECKINS, FOLLOW_UPS]  # alert escalation joins here (support network)
+ESCALATIONS = Workload("alert escalations", due_escalations,
+                       lambda m, p: m == "sendMessage" and "asked for support" in _text(p))
+WORKLOADS = [CHECKINS, FOLLOW_UPS, ESCALATIONS]
 
 
 # --- faults ---------------------------------------------------------------------------------
@@ -216,6 +239,6 @@ async def run_scenario(live: Live, workload: Workload, fault: Fault | None, *, p
     return Report(expected, workload.received(live.server), ticks, errors)
 
 
-__all__ = ["BAD_GATEWAY", "CHECKINS", "FLOOD", "FOLLOW_UPS", "OUTAGES", "REFUSED", "TIMEOUTS",
-           "WORKLOADS", "Fault", "Harness", "Live", "Report", "Workload", "run_scenario",
-           "start_live", "stop_live"]
+__all__ = ["BAD_GATEWAY", "CHECKINS", "ESCALATIONS", "FLOOD", "FOLLOW_UPS", "OUTAGES", "REFUSED",
+           "TIMEOUTS", "WORKLOADS", "Fault", "Harness", "Live", "Report", "Workload",
+           "run_scenario", "start_live", "stop_live"]

@@ -27,6 +27,7 @@ LEASE = timedelta(seconds=60)  # a step being sent; after this the tick takes it
 STALE = timedelta(hours=2)  # an alert that could not go out for this long stops trying
 REPEAT_WINDOW = timedelta(minutes=2)  # at most one new alert per person in this time
 ANSWERS = ("call", "message", "cant")
+OUTAGE_PROBE = 3  # failed sends in a row after which a tick stops trying more alerts
 
 
 @dataclass
@@ -290,11 +291,14 @@ async def escalation_work(app: App) -> int:
     async with s.db.session() as session:
         due = await alerts.due_ids(session, s.clock.now())
         await supporters.prune_attempts(session, s.clock.now() - TRY_WINDOW)
-    acted = 0
+    acted = failures = 0
     for alert_id in due:
+        if failures >= OUTAGE_PROBE:  # the API looks unreachable: the rest wait a tick
+            break
         step = await advance(app, alert_id, due=True)
         if step is None:
             continue
+        failures = failures + 1 if step.retry_later and step.sent is None else 0
         acted += 1
         async with s.db.session() as session:
             alert = await session.get(Alert, alert_id)
