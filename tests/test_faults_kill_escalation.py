@@ -1,0 +1,94 @@
+"""Process death between an alert and its escalation: the real bot process is killed with
+SIGKILL after alerts went to the first support people and before they are due to move on;
+a new process sends every escalation exactly once when it is due."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import insert
+
+from bench.kill_fanout import TOKEN, _start
+from storage.crypto import FieldCipher
+from storage.db import Database
+from storage.models import Alert, AlertDelivery, Supporter, User
+from tests.local_botapi import LocalBotApi
+
+PEOPLE = 20
+FIRST = 30_000_000
+SECOND = 500_000  # a second support person's chat id: the person's id plus this
+
+
+async def _prepare(url: str, key: str, escalate_at: datetime) -> None:
+    db = Database(url, FieldCipher([key]))
+    await db.migrate()
+    sent = escalate_at - timedelta(minutes=5)
+    async with db.session() as s:
+        await s.execute(insert(User), [{
+            "id": uid, "created_at": sent, "consented_at": sent, "locale": "en",
+            "timezone": "UTC", "country": "US", "discreet": False, "unreachable": False,
+            "onboarded": True, "checkin_time": "08:00", "checkins_enabled": False,
+            "summary_weekday": 6} for uid in range(FIRST, FIRST + PEOPLE)])
+        for uid in range(FIRST, FIRST + PEOPLE):
+            first, second = (Supporter(
+                user_id=uid, name=name, role="friend", person_name="Alex", position=pos,
+                status="active", supporter_chat_id=chat, created_at=sent, accepted_at=sent,
+                unreachable=False)
+                for pos, name, chat in ((1, "Sam", uid + 1_000), (2, "Jo", uid + SECOND)))
+            alert = Alert(user_id=uid, created_at=sent, status="open", escalate_at=escalate_at,
+                          attempts=1)
+            s.add_all([first, second, alert])
+            await s.flush()
+            s.add(AlertDelivery(alert_id=alert.id, user_id=uid, supporter_id=first.id,
+                                created_at=sent, sent_at=sent, failed=False))
+    await db.dispose()
+
+
+def _alerts(server: LocalBotApi) -> Counter[int]:
+    with server._cond:
+        delivered = list(server.delivered)
+    return Counter(int(p["chat_id"]) for m, p in delivered
+                   if m == "sendMessage" and "asked for support" in str(p.get("text")))
+
+
+@pytest.mark.slow
+def test_sigkill_between_an_alert_and_its_escalation_loses_and_repeats_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICK_SECONDS", "1")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kill.sqlite3'}"
+    key = Fernet.generate_key().decode()
+    asyncio.run(_prepare(url, key, datetime.now(UTC) + timedelta(seconds=6)))
+    seconds = {uid + SECOND for uid in range(FIRST, FIRST + PEOPLE)}
+    with LocalBotApi(token=TOKEN) as server:
+        proc = _start(server, tmp_path, url, key)
+        time.sleep(3.0)  # running, ticking, nothing due yet
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert _alerts(server) == Counter()  # killed before the escalations were due
+        proc = _start(server, tmp_path, url, key)
+        try:
+            deadline = time.monotonic() + 60
+            while set(_alerts(server)) != seconds and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(3.0)  # a few ticks more: nothing goes twice
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        received = _alerts(server)
+    assert set(received) == seconds, (tmp_path / "bot.log").read_text(errors="replace")[-2000:]
+    assert set(received.values()) == {1}
+    print(f"\nkill between alert and escalation: {len(received)} escalations after restart, "
+          f"lost {len(seconds - set(received))}, duplicates "
+          f"{sum(received.values()) - len(received)}")
