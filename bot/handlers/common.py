@@ -12,8 +12,8 @@ from telegram.ext import ContextTypes
 from bot.keyboards import parse
 from bot.services import Services, services
 from content import Catalog
-from storage.models import User
-from storage.repositories import users
+from storage.models import PendingInput, User
+from storage.repositories import pending, users
 
 Context = ContextTypes.DEFAULT_TYPE
 Markup = Any
@@ -22,6 +22,13 @@ Markup = Any
 async def load_user(context: Context, user_id: int) -> User | None:
     async with services(context).db.session() as s:
         return await users.get(s, user_id)
+
+
+async def pending_of(context: Context, user: User, kind: str) -> PendingInput | None:
+    """What this person's pending input is, when it is of `kind` (a button of that step)."""
+    async with services(context).db.session() as s:
+        row = await pending.get(s, user.id)
+    return row if row is not None and row.kind == kind else None
 
 
 def catalog(context: Context, user: User | None = None, update: Update | None = None) -> Catalog:

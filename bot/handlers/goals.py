@@ -20,6 +20,7 @@ from bot.handlers.common import (
     clean_text,
     edit_or_send,
     load_user,
+    pending_of,
     reply,
     svc,
     user_id_of,
@@ -191,11 +192,6 @@ async def typed_count(update: Update, context: Context, user: User, row: Pending
 
 
 # --- buttons --------------------------------------------------------------------------------
-async def _pending_of(context: Context, user: User, kind: str) -> PendingInput | None:
-    async with svc(context).db.session() as s:
-        row = await pending.get(s, user.id)
-    return row if row is not None and row.kind == kind else None
-
 
 async def _b_new(update: Update, context: Context, user: User, args: list[str]) -> bool:
     if args:
@@ -207,7 +203,7 @@ async def _b_new(update: Update, context: Context, user: User, args: list[str]) 
 async def _b_example(update: Update, context: Context, user: User, args: list[str]) -> bool:
     index = int_arg(args)
     examples = catalog(context, user).list("goals.examples")
-    if await _pending_of(context, user, ASK_NAME) is None or index is None or index >= len(
+    if await pending_of(context, user, ASK_NAME) is None or index is None or index >= len(
             examples):
         return False
     await _save(update, context, user, examples[index]["name"], int(examples[index]["target"]))
@@ -216,7 +212,7 @@ async def _b_example(update: Update, context: Context, user: User, args: list[st
 
 async def _b_count(update: Update, context: Context, user: User, args: list[str]) -> bool:
     n = int_arg(args)
-    row = await _pending_of(context, user, ASK_COUNT)
+    row = await pending_of(context, user, ASK_COUNT)
     if row is None or n is None or n not in COUNTS or not row.data.get("name"):
         return False
     await _save(update, context, user, str(row.data["name"]), n)

@@ -15,6 +15,7 @@ from bot.handlers.common import (
     clean_text,
     edit_or_send,
     load_user,
+    pending_of,
     reply,
     svc,
     user_id_of,
@@ -182,14 +183,9 @@ async def _b_new(update: Update, context: Context, user: User, args: list[str]) 
     return True
 
 
-async def _pending_of(context: Context, user: User, kind: str) -> PendingInput | None:
-    async with svc(context).db.session() as s:
-        row = await pending.get(s, user.id)
-    return row if row is not None and row.kind == kind else None
-
 
 async def _b_trigger(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _pending_of(context, user, ASK_SITUATION)
+    row = await pending_of(context, user, ASK_SITUATION)
     if row is None or not args or args[0] not in TRIGGERS:
         return False
     s = svc(context)
@@ -201,7 +197,7 @@ async def _b_trigger(update: Update, context: Context, user: User, args: list[st
 
 
 async def _b_situation(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _pending_of(context, user, ASK_SITUATION)
+    row = await pending_of(context, user, ASK_SITUATION)
     index = int_arg(args)
     trigger = row.data.get("trigger") if row is not None else None
     if row is None or index is None or trigger not in TRIGGERS:
@@ -214,7 +210,7 @@ async def _b_situation(update: Update, context: Context, user: User, args: list[
 
 
 async def _b_action(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _pending_of(context, user, ASK_ACTION)
+    row = await pending_of(context, user, ASK_ACTION)
     index = int_arg(args)
     options = catalog(context, user).list("triggers.actions")
     if row is None or index is None or index >= len(options) or "situation" not in row.data:

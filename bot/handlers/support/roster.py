@@ -16,6 +16,7 @@ from bot.handlers.common import (
     catalog,
     edit_or_send,
     load_user,
+    pending_of,
     reply,
     svc,
     user_id_of,
@@ -206,11 +207,6 @@ async def _send_link(update: Update, context: Context, t: Catalog, name: str, to
 
 
 # --- buttons ------------------------------------------------------------------------------------
-async def _pending_of(context: Context, user: User, kind: str) -> PendingInput | None:
-    async with svc(context).db.session() as session:
-        row = await pending.get(session, user.id)
-    return row if row is not None and row.kind == kind else None
-
 
 async def b_add(update: Update, context: Context, user: User, args: list[str]) -> bool:
     if args:
@@ -220,7 +216,7 @@ async def b_add(update: Update, context: Context, user: User, args: list[str]) -
 
 
 async def b_role(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _pending_of(context, user, ASK_ROLE)
+    row = await pending_of(context, user, ASK_ROLE)
     if row is None or len(args) != 1 or args[0] not in invites.ROLES:
         return False
     await _ask_phone(update, context, user, str(row.data.get("name", "")), args[0])
@@ -228,7 +224,7 @@ async def b_role(update: Update, context: Context, user: User, args: list[str]) 
 
 
 async def b_skip(update: Update, context: Context, user: User, args: list[str]) -> bool:
-    row = await _pending_of(context, user, ASK_PHONE)
+    row = await pending_of(context, user, ASK_PHONE)
     if row is None or args:
         return False
     return await _create_invite(update, context, user, row.data, None)
