@@ -363,12 +363,80 @@ async def bench_priority(where: Where, emu: Emulator, due_count: int, cravings: 
     return rows
 
 
+async def bench_floor(emu: Emulator, sizes: list[int], rounds: dict[int, int],
+                      ) -> list[dict[str, Any]]:
+    """The stack's own floor: python-telegram-bot behind the same Starlette/uvicorn webhook
+    and HTTP client, answering every message with one fixed sendMessage. No database, no
+    content, no rate limiter: what any bot built on this stack pays per update here."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+    from bot.http_client import AiohttpRequest
+
+    async def answer(update: Update, context: Any) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, "ok")
+
+    app = (ApplicationBuilder().token(TOKEN).base_url(emu.base_url.rstrip("/"))
+           .request(AiohttpRequest(64)).get_updates_request(AiohttpRequest(1))
+           .concurrent_updates(256).updater(None).build())
+    app.add_handler(MessageHandler(filters.ALL, answer))
+
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        await app.update_queue.put(Update.de_json(json.loads(body), app.bot))
+        return Response(status_code=200)
+
+    port = free_port()
+    server = _Server(uvicorn.Config(Starlette(routes=[Route("/hook", hook, methods=["POST"])]),
+                                    host="127.0.0.1", port=port, lifespan="off",
+                                    log_level="warning", access_log=False))
+    rows = []
+    async with app:
+        await app.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=SECRET)
+        await app.start()
+        serving = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
+            await asyncio.sleep(0.01)
+        people = list(range(300_001, 300_001 + max(sizes)))
+        for n in sizes:
+            lat: list[float] = []
+            rates: list[float] = []
+            cpu = 0.0
+            for _ in range(rounds.get(n, 3)):
+                await emu.call("benchReset")
+                cpu_before = time.process_time()
+                await emu.call("benchDeliver", updates=[craving(u) for u in people[:n]])
+                res = await results_when_answered(emu, n, within=60 + n * 0.1)
+                cpu += time.process_time() - cpu_before
+                d = res["deliveries"]
+                lat += [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
+                span = max(x["first_send"] for x in d) - min(x["posted_at"] for x in d)
+                rates.append(n / span if span > 0 else 0.0)
+            row = latency_row("stack floor (no database)", "none", n, lat,
+                              statistics.median(rates) if n > 1 else None)
+            row["cpu_ms_per_update"] = round(cpu * 1000 / (n * rounds.get(n, 3)), 2)
+            rows.append(row)
+        server.should_exit = True
+        await serving
+        await app.stop()
+    return rows
+
+
 # --- main ----------------------------------------------------------------------------------
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     emu = Emulator()
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            if "floor" in args.only:
+                rows += await bench_floor(emu, [1, 100, 1000],
+                                          {1: 20, 100: 5, 1000: 2})
             for backend in args.backends:
                 where = ("postgresql" if backend == "postgres" else "sqlite", args.pg, Path(tmp))
                 if "latency" in args.only:
@@ -406,7 +474,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="latency,fanout,priority",
+    parser.add_argument("--only", default="floor,latency,fanout,priority",
                         type=lambda s: s.split(","))
     parser.add_argument("--backends", default="sqlite,postgres", type=lambda s: s.split(","))
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))

@@ -67,8 +67,10 @@ async def _wait_for_telegram(settings: Settings, token: str) -> None:
     from telegram import Bot
     from telegram.error import NetworkError
 
+    from bot.http_client import AiohttpRequest
+
     delay = 1.0
-    bot = Bot(token, base_url=settings.telegram_api_base_url)
+    bot = Bot(token, base_url=settings.telegram_api_base_url, request=AiohttpRequest(1))
     try:
         while True:
             try:

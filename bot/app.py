@@ -39,6 +39,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import Context, button_invalid, catalog
 from bot.handlers.router import ROUTER_KEY, TextRouter
+from bot.http_client import AiohttpRequest
 from bot.metrics import Metrics
 from bot.pacing import JobQueueSteps, ManualSteps, StepScheduler
 from bot.sender import TwoLaneRateLimiter
@@ -114,6 +115,8 @@ def build_application(settings: Settings, token: str, *, request: BaseRequest | 
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(AiohttpRequest(64)).get_updates_request(AiohttpRequest(1))
     if not job_queue:
         builder = builder.job_queue(None)
     app = builder.build()

@@ -22,11 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
-from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.clock import FakeClock
 from bot.config import load_settings
+from bot.http_client import AiohttpRequest
 from bot.scheduler import run_tick
 from bot.sender import InstantTime, TwoLaneRateLimiter
 from storage.db import Database
@@ -63,9 +63,8 @@ async def start_live(target: DbTarget, server: LocalBotApi, *, http_timeout: flo
                         telegram_api_base_url=server.base_url, tick_seconds=TICK)
     db = open_db(target)
     await db.migrate()
-    request = HTTPXRequest(connection_pool_size=64, connect_timeout=http_timeout,
-                           read_timeout=http_timeout, write_timeout=http_timeout,
-                           pool_timeout=http_timeout)
+    request = AiohttpRequest(64, connect_timeout=http_timeout, read_timeout=http_timeout,
+                             write_timeout=http_timeout, pool_timeout=http_timeout)
     limiter_time = InstantTime()
     app = build_application(cfg, TOKEN, request=request, clock=clock, db=db, job_queue=False,
                             rate_limiter=TwoLaneRateLimiter(clock=limiter_time.clock,
