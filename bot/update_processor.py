@@ -57,29 +57,29 @@ class UpdateGate:
         """False if this update_id was taken on before; otherwise True once this process
         holds the person's lease (waiting while another process finishes theirs)."""
         now = self.clock.now()
-        async with self.db.session() as session:
-            if not await repo.claim(session, update_id, now):
+        async with self.db.connection() as conn:
+            if not await repo.claim(conn, update_id, now):
                 return False
             if not self.leases or user_id is None:
                 return True
-            leased = await repo.take_lease(session, user_id, self.holder, now, now + LEASE)
+            leased = await repo.take_lease(conn, user_id, self.holder, now, now + LEASE)
         while not leased:
             await asyncio.sleep(LEASE_POLL)
             now = self.clock.now()
-            async with self.db.session() as session:
-                leased = await repo.take_lease(session, user_id, self.holder, now, now + LEASE)
+            async with self.db.connection() as conn:
+                leased = await repo.take_lease(conn, user_id, self.holder, now, now + LEASE)
         return True
 
     async def leave(self, user_id: int | None) -> None:
         if not self.leases or user_id is None:
             return
-        async with self.db.session() as session:
-            await repo.release_lease(session, user_id, self.holder)
+        async with self.db.connection() as conn:
+            await repo.release_lease(conn, user_id, self.holder)
 
     async def release_all(self) -> None:
         if self.leases:
-            async with self.db.session() as session:
-                await repo.release_all(session, self.holder)
+            async with self.db.connection() as conn:
+                await repo.release_all(conn, self.holder)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

@@ -134,3 +134,41 @@ async def test_rotate_key_reencrypts_with_the_new_key(db_target: DbTarget) -> No
         [plan] = await plans.list_for(s, 1)
     assert plan.situation == "situation"
     await only_new.dispose()
+
+
+async def test_loading_a_person_on_a_bare_connection_matches_the_session(db: Database) -> None:
+    """load_user (every update) reads on a Core connection: the same person, detached,
+    aware UTC times; and a change made from it in a later session is an UPDATE."""
+    berlin = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2)))
+    async with db.session() as s:
+        await users.create(s, 7, berlin, locale="de", timezone="Europe/Berlin", country="DE")
+    async with db.session() as s:
+        expected = await users.get(s, 7)
+    async with db.connection() as conn:
+        loaded = await users.load(conn, 7)
+        assert await users.load(conn, 8) is None
+    assert loaded is not None and expected is not None
+    columns = [c.key for c in users.User.__table__.columns]
+    assert {c: getattr(loaded, c) for c in columns} == {c: getattr(expected, c) for c in columns}
+    assert loaded.created_at.tzinfo == UTC
+    async with db.session() as s:
+        merged = await s.merge(loaded)
+        merged.discreet = True
+    async with db.session() as s:
+        again = await users.get(s, 7)
+        assert again is not None and again.discreet is True
+        assert await s.scalar(text("SELECT count(*) FROM users")) == 1
+
+
+async def test_a_connection_unit_commits_or_rolls_back_whole(db: Database) -> None:
+    from storage.repositories import updates
+
+    async with db.connection() as conn:
+        assert await updates.claim(conn, 41, NOW)
+    with pytest.raises(RuntimeError, match="boom"):
+        async with db.connection() as conn:
+            assert await updates.claim(conn, 42, NOW)
+            raise RuntimeError("boom")
+    async with db.connection() as conn:
+        assert not await updates.claim(conn, 41, NOW)  # kept
+        assert await updates.claim(conn, 42, NOW)  # rolled back before

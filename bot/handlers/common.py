@@ -20,8 +20,8 @@ Markup = Any
 
 
 async def load_user(context: Context, user_id: int) -> User | None:
-    async with services(context).db.session() as s:
-        return await users.get(s, user_id)
+    async with services(context).db.connection() as conn:
+        return await users.load(conn, user_id)
 
 
 async def pending_of(context: Context, user: User, kind: str) -> PendingInput | None:

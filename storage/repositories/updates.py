@@ -12,22 +12,28 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import ProcessedUpdate, UserLease
 
+Unit = AsyncSession | AsyncConnection  # the update gate runs on a bare connection
 
-def _insert(session: AsyncSession, model: type) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
+
+async def _conn(unit: Unit) -> AsyncConnection:
+    return await unit.connection() if isinstance(unit, AsyncSession) else unit
+
+
+def _insert(conn: AsyncConnection, model: type) -> postgresql.Insert | sqlite.Insert:
+    return (postgresql.insert(model) if conn.dialect.name == "postgresql"
+            else sqlite.insert(model))
 
 
 _CLAIM: dict[str, Any] = {}  # per dialect, built once: this runs on every update
 
 
-async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
+async def claim(unit: Unit, update_id: int, now: datetime) -> bool:
     """True if this update_id was not seen before (and now is); False for a repeat."""
-    conn = await session.connection()
+    conn = await _conn(unit)
     dialect = conn.dialect.name
     stmt = _CLAIM.get(dialect)
     if stmt is None:
@@ -39,25 +45,26 @@ async def claim(session: AsyncSession, update_id: int, now: datetime) -> bool:
     return result.first() is not None
 
 
-async def take_lease(session: AsyncSession, user_id: int, holder: str, now: datetime,
+async def take_lease(unit: Unit, user_id: int, holder: str, now: datetime,
                      until: datetime) -> bool:
     """Take this person's lease if it is free, expired or already ours."""
-    ins = _insert(session, UserLease).values(user_id=user_id, holder=holder, expires_at=until)
+    conn = await _conn(unit)
+    ins = _insert(conn, UserLease).values(user_id=user_id, holder=holder, expires_at=until)
     stmt = ins.on_conflict_do_update(
         index_elements=["user_id"],
         set_={"holder": ins.excluded.holder, "expires_at": ins.excluded.expires_at},
         where=(UserLease.expires_at < now) | (UserLease.holder == holder),
     ).returning(UserLease.user_id)
-    return (await session.execute(stmt)).first() is not None
+    return (await conn.execute(stmt)).first() is not None
 
 
-async def release_lease(session: AsyncSession, user_id: int, holder: str) -> None:
-    await session.execute(delete(UserLease).where(UserLease.user_id == user_id,
-                                                  UserLease.holder == holder))
+async def release_lease(unit: Unit, user_id: int, holder: str) -> None:
+    await unit.execute(delete(UserLease).where(UserLease.user_id == user_id,
+                                               UserLease.holder == holder))
 
 
-async def release_all(session: AsyncSession, holder: str) -> int:
-    result = await session.execute(delete(UserLease).where(UserLease.holder == holder))
+async def release_all(unit: Unit, holder: str) -> int:
+    result = await unit.execute(delete(UserLease).where(UserLease.holder == holder))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

