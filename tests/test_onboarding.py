@@ -114,3 +114,19 @@ async def test_command_menu_lists_only_commands_that_exist(bot: Harness) -> None
     names = [c["command"] for c in call.params["commands"]]
     assert {"start", "plans", "plan", "reasons", "help", "cancel"} <= set(names)
     assert all(len(c["description"]) <= 256 for c in call.params["commands"])
+
+
+PERSONAL_COMMANDS = ["/plans", "/plan if payday then I call Sam", "/reasons", "/goals",
+                     "/progress", "/since 2026-01-01", "/stats", "/supporters", "/discreet on",
+                     "/settings", "/timezone Berlin", "/checkin 08:00", "/pause 3"]
+
+
+async def test_personal_commands_before_consent_ask_for_it_and_store_nothing(
+        bot: Harness) -> None:
+    p = bot.person()
+    for command in PERSONAL_COMMANDS:
+        sent = await p.send(command)
+        texts = [c.params.get("text", "") for c in sent if c.method == "sendMessage"]
+        assert texts == ["Before I can keep anything for you, I need your okay. Tap /start to "
+                         "read what I store.\nIf you need help right now, tap /helpnow."], command
+    assert await count_users(bot) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -112,3 +113,21 @@ def clean_text(raw: str | None, limit: int) -> tuple[str | None, str | None]:
     if len(text) > limit:
         return None, "common.too_long"
     return text, None
+
+
+UserCommand = Callable[[Update, Context, User], Awaitable[None]]
+
+
+def consented(handler: UserCommand) -> Callable[[Update, Context], Awaitable[None]]:
+    """A command for people who consented, called with their User; anyone else is told
+    how to start, and nothing else happens."""
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: Context) -> None:
+        user = await load_user(context, user_id_of(update))
+        if user is None:
+            await reply(update, context, catalog(context, None, update).t("common.need_consent"))
+            return
+        await handler(update, context, user)
+
+    return run

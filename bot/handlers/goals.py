@@ -18,12 +18,11 @@ from bot.handlers.common import (
     button_router,
     catalog,
     clean_text,
+    consented,
     edit_or_send,
-    load_user,
     pending_of,
     reply,
     svc,
-    user_id_of,
 )
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import fmt_date, local_today, reschedule
@@ -99,12 +98,8 @@ async def log_rows(context: Context, user: User) -> list[list[Any]]:
             for g in goals[:3]]
 
 
-async def goals_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
+@consented
+async def goals_command(update: Update, context: Context, user: User) -> None:
     raw = update.effective_message.text if update.effective_message else ""
     parts = (raw or "").split(maxsplit=1)
     if len(parts) > 1:

@@ -13,12 +13,11 @@ from bot.handlers.common import (
     button_router,
     catalog,
     clean_text,
+    consented,
     edit_or_send,
-    load_user,
     pending_of,
     reply,
     svc,
-    user_id_of,
 )
 from bot.handlers.router import TextRouter
 from bot.keyboards import button, cb, inline, int_arg, main_menu
@@ -59,11 +58,8 @@ async def show_list(update: Update, context: Context, user: User) -> None:
     await reply(update, context, "\n".join(lines), inline(rows))
 
 
-async def plans_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
-    if user is None:
-        await reply(update, context, catalog(context, None, update).t("common.need_consent"))
-        return
+@consented
+async def plans_command(update: Update, context: Context, user: User) -> None:
     await show_list(update, context, user)
 
 
@@ -308,13 +304,10 @@ _BUTTONS = {
 }
 
 
-async def plan_command(update: Update, context: Context) -> None:
+@consented
+async def plan_command(update: Update, context: Context, user: User) -> None:
     """`/plan if <situation> then <action>` saves at once; bare `/plan` starts the guide."""
-    user = await load_user(context, user_id_of(update))
     t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
     message = update.effective_message
     raw = (message.text or "") if message else ""
     rest = raw.split(maxsplit=1)[1] if len(raw.split(maxsplit=1)) > 1 else ""

@@ -17,6 +17,7 @@ from bot.handlers.common import (
     Context,
     button_router,
     catalog,
+    consented,
     edit_or_send,
     load_user,
     reply,
@@ -85,12 +86,9 @@ async def _set_discreet(context: Context, user_id: int, on: bool) -> User | None
         return await users.update(s, user_id, discreet=on)
 
 
-async def discreet_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
+@consented
+async def discreet_command(update: Update, context: Context, user: User) -> None:
     t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
     message = update.effective_message
     parts = (message.text or "").split() if message else []
     arg = parts[1].casefold() if len(parts) > 1 else None

@@ -15,7 +15,14 @@ from telegram.ext import Application, CommandHandler
 
 from bot import recovery_math
 from bot.date_text import EARLIEST, parse_date
-from bot.handlers.common import Context, catalog, edit_or_send, load_user, reply, svc, user_id_of
+from bot.handlers.common import (
+    Context,
+    catalog,
+    consented,
+    edit_or_send,
+    reply,
+    svc,
+)
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import fmt_date_year, local_today
 from bot.keyboards import button, cb, inline
@@ -92,12 +99,9 @@ async def typed_start(update: Update, context: Context, user: User, row: Pending
     await set_start(update, context, user, day)
 
 
-async def since_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
+@consented
+async def since_command(update: Update, context: Context, user: User) -> None:
     t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
     raw = update.effective_message.text if update.effective_message else ""
     parts = (raw or "").split(maxsplit=1)
     if len(parts) < 2:
@@ -110,12 +114,9 @@ async def since_command(update: Update, context: Context) -> None:
     await set_start(update, context, user, day)
 
 
-async def progress_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
+@consented
+async def progress_command(update: Update, context: Context, user: User) -> None:
     t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
     if user.recovery_start is None:
         await reply(update, context, t.t("progress.no_start"))
         return

@@ -13,6 +13,7 @@ from bot.handlers.common import (
     button_invalid,
     catalog,
     clean_text,
+    consented,
     edit_or_send,
     load_user,
     reply,
@@ -59,11 +60,8 @@ async def has_reasons(context: Context, user: User) -> bool:
         return bool(await repo.list_for(s, user.id))
 
 
-async def reasons_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
-    if user is None:
-        await reply(update, context, catalog(context, None, update).t("common.need_consent"))
-        return
+@consented
+async def reasons_command(update: Update, context: Context, user: User) -> None:
     await show(update, context, user)
 
 

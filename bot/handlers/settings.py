@@ -21,11 +21,10 @@ from bot.handlers.common import (
     Context,
     button_router,
     catalog,
+    consented,
     edit_or_send,
-    load_user,
     reply,
     svc,
-    user_id_of,
 )
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import (
@@ -53,13 +52,6 @@ def _arg(update: Update) -> str:
     text = update.effective_message.text if update.effective_message else ""
     parts = (text or "").split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
-
-
-async def _user_or_consent(update: Update, context: Context) -> User | None:
-    user = await load_user(context, user_id_of(update))
-    if user is None:
-        await reply(update, context, catalog(context, None, update).t("common.need_consent"))
-    return user
 
 
 def _status(t: Catalog, user: User, context: Context) -> str:
@@ -100,11 +92,10 @@ def card(context: Context, user: User) -> tuple[str, Any]:
     return text, inline(rows)
 
 
-async def settings_command(update: Update, context: Context) -> None:
-    user = await _user_or_consent(update, context)
-    if user is not None:
-        text, markup = card(context, user)
-        await reply(update, context, text, markup)
+@consented
+async def settings_command(update: Update, context: Context, user: User) -> None:
+    text, markup = card(context, user)
+    await reply(update, context, text, markup)
 
 
 # --- changes --------------------------------------------------------------------------------
@@ -260,10 +251,8 @@ async def typed_zone(update: Update, context: Context, user: User, row: PendingI
     await _offer_zones(update, context, user, text, found)
 
 
-async def timezone_command(update: Update, context: Context) -> None:
-    user = await _user_or_consent(update, context)
-    if user is None:
-        return
+@consented
+async def timezone_command(update: Update, context: Context, user: User) -> None:
     text = _arg(update)
     if not text:
         await ask_zone(update, context, user)
@@ -295,11 +284,9 @@ async def typed_time(update: Update, context: Context, user: User, row: PendingI
     await set_time(update, context, user, at)
 
 
-async def checkin_command(update: Update, context: Context) -> None:
+@consented
+async def checkin_command(update: Update, context: Context, user: User) -> None:
     """/checkin [HH:MM | on | off | now]; bare: the check-in settings."""
-    user = await _user_or_consent(update, context)
-    if user is None:
-        return
     arg = _arg(update).lower()
     t = catalog(context, user)
     if not arg:
@@ -319,10 +306,8 @@ async def checkin_command(update: Update, context: Context) -> None:
         await reply(update, context, t.t("settings.checkin_example"))
 
 
-async def pause_command(update: Update, context: Context) -> None:
-    user = await _user_or_consent(update, context)
-    if user is None:
-        return
+@consented
+async def pause_command(update: Update, context: Context, user: User) -> None:
     arg = _arg(update)
     t = catalog(context, user)
     if not arg:

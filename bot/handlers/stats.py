@@ -31,10 +31,9 @@ from bot.handlers.common import (
     Context,
     button_router,
     catalog,
-    load_user,
+    consented,
     reply,
     svc,
-    user_id_of,
 )
 from bot.handlers.timing import reschedule, user_zone
 from bot.insights import chart, patterns, series
@@ -176,12 +175,9 @@ async def _chart_for(context: Context, user: User, days: int,
     return chart_data(h, days), has_goals
 
 
-async def stats_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
+@consented
+async def stats_command(update: Update, context: Context, user: User) -> None:
     t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
     raw = update.effective_message.text if update.effective_message else ""
     parts = (raw or "").split()
     days = series.DEFAULT_RANGE

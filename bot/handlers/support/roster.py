@@ -14,12 +14,11 @@ from bot import invites
 from bot.handlers.common import (
     Context,
     catalog,
+    consented,
     edit_or_send,
-    load_user,
     pending_of,
     reply,
     svc,
-    user_id_of,
 )
 from bot.handlers.router import bare
 from bot.handlers.support.common import MAX_SUPPORTERS, App, notice_text, share_url, tell
@@ -88,12 +87,8 @@ async def show_list(update: Update, context: Context, user: User, *, edit: bool 
         await reply(update, context, text, markup)
 
 
-async def supporters_command(update: Update, context: Context) -> None:
-    user = await load_user(context, user_id_of(update))
-    t = catalog(context, user, update)
-    if user is None:
-        await reply(update, context, t.t("common.need_consent"))
-        return
+@consented
+async def supporters_command(update: Update, context: Context, user: User) -> None:
     await show_list(update, context, user)
 
 
