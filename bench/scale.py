@@ -11,8 +11,8 @@ webhook of `run --webhook`, the update gate, the database.
 
 * latency: N people send "I'm craving" in the same instant (N = 1, 100, 1000), several
   rounds, each a new episode; latency = update posted -> first sendMessage to that chat
-  received. Also a paced load: 100 people, one new craving every 30 ms between them
-  (33 cravings/s). The rate limiter runs in virtual time (every rule applied, no
+  received. Also paced loads: new cravings arriving steadily, 33 and 100 a second (300
+  and 600 people, each a new episode). The rate limiter runs in virtual time (every rule applied, no
   waiting): these figures are the bot's own work, not Telegram's 30 messages/s cap.
 * fanout: 10,000 people due for a check-in at once. Limiter off (virtual time): the
   bot's own ceiling, messages/s until all are sent. Limiter on (real time): the sustained
@@ -229,7 +229,7 @@ async def bench_latency(where: Where, emu: Emulator, sizes: list[int], rounds: d
     limiter = TwoLaneRateLimiter(clock=vt.clock, sleep=vt.sleep)
     async with database(*where) as target, running_bot(target, emu, limiter) as b:
         most = max(sizes)
-        people = list(range(100_001, 100_001 + most))
+        people = list(range(100_001, 100_001 + max(most, 600 if paced else 0)))
         await seed_people(b.db, people, due=None, plans=True)
         for n in sizes:
             lat: list[float] = []
@@ -252,16 +252,17 @@ async def bench_latency(where: Where, emu: Emulator, sizes: list[int], rounds: d
             # this process's CPU (all threads) per craving, polling the emulator included
             row["cpu_ms_per_update"] = round(cpu * 1000 / (n * rounds.get(n, 3)), 1)
             rows.append(row)
-        if paced:
-            n, count, gap = min(100, most), 300, 0.03
-            b.clock.advance(hours=2)
-            await emu.call("benchReset")
-            await emu.call("benchDeliver", interval=gap,
-                           updates=[craving(people[i % n]) for i in range(count)])
-            res = await results_when_answered(emu, count, within=60)
-            d = res["deliveries"]
-            lat = [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
-            rows.append(latency_row("craving paced 33/s", target.backend, n, lat, 1 / gap))
+        if paced:  # people arriving at a steady rate, each a new craving
+            for rate, count in ((33, 300), (100, 600)):
+                b.clock.advance(hours=2)
+                await emu.call("benchReset")
+                await emu.call("benchDeliver", interval=1 / rate,
+                               updates=[craving(u) for u in people[:count]])
+                res = await results_when_answered(emu, count, within=60)
+                d = res["deliveries"]
+                lat = [(x["first_send"] - x["posted_at"]) * 1000 for x in d]
+                rows.append(latency_row(f"craving paced {rate}/s", target.backend, count,
+                                        lat, rate))
     return rows
 
 
