@@ -204,11 +204,11 @@ def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
                                             secrets or []))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    # httpx logs request URLs, which contain the bot token; PTB's debug lines quote the
+    # HTTP clients log request URLs, which contain the bot token; PTB's debug lines quote the
     # parameters of every call (message texts, callback data). Neither is ours to log.
     # SQLAlchemy logs every statement with its parameters at INFO: who wrote which row
     # when (a day of use, a check-in score) is health data, so never below WARNING.
-    for name in ("httpx", "httpcore", "sqlalchemy"):
+    for name in ("aiohttp", "httpx", "httpcore", "sqlalchemy"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if logging.getLevelName(level) < logging.INFO:
         for name in ("telegram", "apscheduler", "aiosqlite", "asyncio"):

@@ -55,8 +55,8 @@ INTERACTIVE = "interactive"
 BULK = "bulk"
 BULK_ARGS: dict[str, Any] = {"lane": BULK}
 # Calls on the wire at once, and of those scheduled ones: more buys nothing (Telegram takes
-# ~30 messages/s) and a long queue inside httpx's connection pool costs CPU on every
-# request (its scan grows with the queue). Replies always have IN_FLIGHT - BULK_IN_FLIGHT.
+# ~30 messages/s), and a long queue inside an HTTP client's pool costs CPU on every request.
+# Replies always have IN_FLIGHT - BULK_IN_FLIGHT.
 IN_FLIGHT = 32
 BULK_IN_FLIGHT = 16
 
