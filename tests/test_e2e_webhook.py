@@ -89,6 +89,20 @@ class WebhookBot:
     def get(self, path: str) -> tuple[int, str]:
         return self.request("GET", path)
 
+    def metric(self, sample: str, timeout: float = 10.0) -> float:
+        """The value of `sample` on /metrics once it is above 0, or 0.0 after `timeout`
+        seconds. (An update is counted when its handler returns: a moment after its reply
+        reached Telegram, so a scrape right after the reply may come before that.)"""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, text = self.get("/metrics")
+            assert status == 200
+            value = next((float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                          if line.startswith(f"{sample} ")), 0.0)
+            if value > 0 or time.monotonic() > deadline:
+                return value
+            time.sleep(0.02)
+
     def post_update(self, update: Any, secret: str | None = SECRET,
                     raw: bytes | None = None) -> int:
         headers = {"Content-Type": "application/json"}
@@ -128,8 +142,7 @@ def test_webhook_mode_registers_verifies_answers_and_stops_with_exit_0(
         _, reply = server.wait_for(lambda m, p: m == "sendMessage"
                                    and str(p.get("chat_id")) == "4242", since=since)
         assert "What I store" in reply["text"]
-        status, metrics = bot.get("/metrics")
-        assert status == 200 and 'companion_updates_handled_total{kind="message"} 1.0' in metrics
+        assert bot.metric('companion_updates_handled_total{kind="message"}') == 1.0
     finally:
         code, output = bot.stop()
     assert code == 0, output
