@@ -29,6 +29,16 @@ TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 DATA_KEY = Fernet.generate_key().decode()
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject addopts): a worker per available core, at most 4, so a big
+    machine does not start dozens of bot processes and PostgreSQL connections at once.
+    Every test isolates itself (tmp_path, free ports, a PostgreSQL schema of its own)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, 4))
+
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres,
     pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set"),
