@@ -3,6 +3,7 @@ the real Application on the fake Bot API, an injectable clock, and simulated peo
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +23,8 @@ from bot.fake_api import FakeBotApi, FakeRequest
 from bot.local_driver import Person
 from bot.scheduler import run_tick
 from bot.sender import InstantTime, TwoLaneRateLimiter
+from content import Texts
+from content import load as load_texts
 from storage.crypto import FieldCipher
 from storage.db import Database
 
@@ -109,6 +112,14 @@ class Harness:
         return await run_tick(self.app)
 
 
+@functools.cache
+def shared_texts() -> Texts:
+    """The content, loaded and checked once per test process rather than once per bot (a
+    third of starting one). Safe to share: an Application only reads it, the same object
+    for everyone it serves."""
+    return load_texts()
+
+
 async def start_harness(target: DbTarget, *, api: FakeBotApi | None = None,
                         clock: FakeClock | None = None, **settings: Any) -> Harness:
     api = api or FakeBotApi()
@@ -118,8 +129,9 @@ async def start_harness(target: DbTarget, *, api: FakeBotApi | None = None,
     await database.migrate()
     limiter_time = InstantTime()  # every send is rate limited, in virtual time
     app = build_application(cfg, TOKEN, request=FakeRequest(api), clock=clock, db=database,
-                            job_queue=False, rate_limiter=TwoLaneRateLimiter(
-                                clock=limiter_time.clock, sleep=limiter_time.sleep))
+                            texts=shared_texts(), job_queue=False,
+                            rate_limiter=TwoLaneRateLimiter(clock=limiter_time.clock,
+                                                            sleep=limiter_time.sleep))
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)

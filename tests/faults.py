@@ -31,7 +31,7 @@ from bot.scheduler import run_tick
 from bot.sender import InstantTime, TwoLaneRateLimiter
 from storage.db import Database
 from storage.models import Alert, AlertDelivery, CravingEpisode, Supporter, User
-from tests.conftest import DATA_KEY, TOKEN, DbTarget, Harness, open_db
+from tests.conftest import DATA_KEY, TOKEN, DbTarget, Harness, open_db, shared_texts
 from tests.local_botapi import LocalBotApi
 
 TICK = 10.0  # seconds of virtual time between ticks, as in production
@@ -67,7 +67,8 @@ async def start_live(target: DbTarget, server: LocalBotApi, *, http_timeout: flo
                            read_timeout=http_timeout, write_timeout=http_timeout,
                            pool_timeout=http_timeout)
     limiter_time = InstantTime()
-    app = build_application(cfg, TOKEN, request=request, clock=clock, db=db, job_queue=False,
+    app = build_application(cfg, TOKEN, request=request, clock=clock, db=db,
+                            texts=shared_texts(), job_queue=False,
                             rate_limiter=TwoLaneRateLimiter(clock=limiter_time.clock,
                                                             sleep=limiter_time.sleep))
     await app.initialize()
