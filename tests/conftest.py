@@ -37,7 +37,11 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto` (pyproject addopts): a worker per available core, at most 4, so a big
     machine does not start dozens of bot processes and PostgreSQL connections at once.
-    Every test isolates itself (tmp_path, free ports, a PostgreSQL schema of its own)."""
+    Every test isolates itself (tmp_path, free ports, a PostgreSQL schema of its own).
+    With -s, none: what a test prints (the README's `pytest -s ...` figures) is shown only
+    when it runs in this process."""
+    if config.getoption("capture") == "no":
+        return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(cores or 1, 4))
 
