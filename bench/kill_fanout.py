@@ -106,10 +106,11 @@ async def _recorded(url: str, key: str, *, age_claims: bool) -> int:
     return int(sent or 0)
 
 
-def _start(server: LocalBotApi, workdir: Path, url: str, key: str) -> subprocess.Popen[bytes]:
+def _start(server: LocalBotApi, workdir: Path, url: str, key: str, *,
+           log_level: str = "WARNING") -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_KEY")}
     env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url,
-               DATABASE_URL=url, DATA_KEY=key, PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING")
+               DATABASE_URL=url, DATA_KEY=key, PYTHONPATH=str(ROOT), LOG_LEVEL=log_level)
     log = (workdir / "bot.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
                             stdout=log, stderr=subprocess.STDOUT)

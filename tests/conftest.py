@@ -3,6 +3,7 @@ the real Application on the fake Bot API, an injectable clock, and simulated peo
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -22,12 +23,28 @@ from bot.fake_api import FakeBotApi, FakeRequest
 from bot.local_driver import Person
 from bot.scheduler import run_tick
 from bot.sender import InstantTime, TwoLaneRateLimiter
+from content import Texts
+from content import load as load_texts
 from storage.crypto import FieldCipher
 from storage.db import Database
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 DATA_KEY = Fernet.generate_key().decode()
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject addopts): a worker per available core, at most 4, so a big
+    machine does not start dozens of bot processes and PostgreSQL connections at once.
+    Every test isolates itself (tmp_path, free ports, a PostgreSQL schema of its own).
+    With -s, none: what a test prints (the README's `pytest -s ...` figures) is shown only
+    when it runs in this process."""
+    if config.getoption("capture") == "no":
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, 4))
+
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres,
@@ -99,6 +116,14 @@ class Harness:
         return await run_tick(self.app)
 
 
+@functools.cache
+def shared_texts() -> Texts:
+    """The content, loaded and checked once per test process rather than once per bot (a
+    third of starting one). Safe to share: an Application only reads it, the same object
+    for everyone it serves."""
+    return load_texts()
+
+
 async def start_harness(target: DbTarget, *, api: FakeBotApi | None = None,
                         clock: FakeClock | None = None, **settings: Any) -> Harness:
     api = api or FakeBotApi()
@@ -108,8 +133,9 @@ async def start_harness(target: DbTarget, *, api: FakeBotApi | None = None,
     await database.migrate()
     limiter_time = InstantTime()  # every send is rate limited, in virtual time
     app = build_application(cfg, TOKEN, request=FakeRequest(api), clock=clock, db=database,
-                            job_queue=False, rate_limiter=TwoLaneRateLimiter(
-                                clock=limiter_time.clock, sleep=limiter_time.sleep))
+                            texts=shared_texts(), job_queue=False,
+                            rate_limiter=TwoLaneRateLimiter(clock=limiter_time.clock,
+                                                            sleep=limiter_time.sleep))
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)

@@ -31,16 +31,25 @@ from bot.scheduler import run_tick
 from bot.sender import InstantTime, TwoLaneRateLimiter
 from storage.db import Database
 from storage.models import Alert, AlertDelivery, CravingEpisode, Supporter, User
-from tests.conftest import DATA_KEY, TOKEN, DbTarget, Harness, open_db
+from tests.conftest import DATA_KEY, TOKEN, DbTarget, Harness, open_db, shared_texts
 from tests.local_botapi import LocalBotApi
 
 TICK = 10.0  # seconds of virtual time between ticks, as in production
+HTTP_TIMEOUT = 2.0  # the bot's HTTP timeouts except while the API is made to hang
 DUE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CHECKIN_TITLE = "Morning check-in"
 FOLLOW_UP = "since the urge hit"
 
 
 # --- the bot on real HTTP -------------------------------------------------------------------
+class AdjustableRequest(AiohttpRequest):
+    """The bot's own client, with default timeouts that can be changed while it runs (each
+    request reads them, see `AiohttpRequest.do_request`)."""
+
+    def set_timeout(self, seconds: float) -> None:
+        self._read = self._write = self._connect = self._pool = seconds
+
+
 @dataclass
 class Live:
     """The bot in process, talking HTTP to `server`; time is virtual."""
@@ -49,28 +58,29 @@ class Live:
     server: LocalBotApi
     clock: FakeClock
     db: Database
+    request: AdjustableRequest
 
     async def tick(self) -> dict[str, int]:
         return await run_tick(self.app)
 
 
-async def start_live(target: DbTarget, server: LocalBotApi, *, http_timeout: float = 2.0,
-                     ) -> Live:
-    """`http_timeout`: short only where the API is made to time out (it keeps that cheap in
-    real time); elsewhere long, so a slow moment on a loaded machine is not a timeout."""
+async def start_live(target: DbTarget, server: LocalBotApi) -> Live:
+    """HTTP timeouts are long (HTTP_TIMEOUT), so a slow moment on a loaded machine is not a
+    timeout; a fault shortens them only while it runs (`Fault.http_timeout`)."""
     clock = FakeClock(DUE)
     cfg = load_settings(database_url=target.url, data_key=DATA_KEY,
                         telegram_api_base_url=server.base_url, tick_seconds=TICK)
     db = open_db(target)
     await db.migrate()
-    request = AiohttpRequest(64, connect_timeout=http_timeout, read_timeout=http_timeout,
-                             write_timeout=http_timeout, pool_timeout=http_timeout)
+    request = AdjustableRequest(64, connect_timeout=HTTP_TIMEOUT, read_timeout=HTTP_TIMEOUT,
+                                write_timeout=HTTP_TIMEOUT, pool_timeout=HTTP_TIMEOUT)
     limiter_time = InstantTime()
-    app = build_application(cfg, TOKEN, request=request, clock=clock, db=db, job_queue=False,
+    app = build_application(cfg, TOKEN, request=request, clock=clock, db=db,
+                            texts=shared_texts(), job_queue=False,
                             rate_limiter=TwoLaneRateLimiter(clock=limiter_time.clock,
                                                             sleep=limiter_time.sleep))
     await app.initialize()
-    return Live(app, server, clock, db)
+    return Live(app, server, clock, db, request)
 
 
 async def stop_live(live: Live) -> None:
@@ -164,7 +174,10 @@ class Fault:
     name: str
     apply: Callable[[LocalBotApi], None]
     lift: Callable[[LocalBotApi], None] = field(default=lambda api: api.clear_faults())
-    http_timeout: float = 2.0  # the bot's HTTP timeouts while this fault runs
+    # The bot's HTTP timeouts while this fault runs: short where the API is made to hang
+    # (it keeps each try cheap in real time), and back to HTTP_TIMEOUT once it is lifted,
+    # so a slow answer after the outage is not taken for one more timeout.
+    http_timeout: float = HTTP_TIMEOUT
 
 
 def _refuse(api: LocalBotApi) -> None:
@@ -177,7 +190,7 @@ def _come_back(api: LocalBotApi) -> None:
 
 
 REFUSED = Fault("connection refused", _refuse, _come_back)
-TIMEOUTS = Fault("timeouts", lambda api: api.fail("*", hang=0.6), http_timeout=0.25)
+TIMEOUTS = Fault("timeouts", lambda api: api.fail("*", hang=0.6), http_timeout=0.05)
 BAD_GATEWAY = Fault("502 Bad Gateway", lambda api: api.fail("*", status=502,
                                                             description="Bad Gateway"))
 FLOOD = Fault("429 flood", lambda api: api.fail("sendMessage", retry_after=5,
@@ -223,10 +236,12 @@ async def run_scenario(live: Live, workload: Workload, fault: Fault | None, *, p
 
     if fault is not None:
         fault.apply(live.server)
+        live.request.set_timeout(fault.http_timeout)
         end = live.clock.now() + timedelta(minutes=minutes)
         while live.clock.now() < end:
             await one_tick()
         fault.lift(live.server)
+        live.request.set_timeout(HTTP_TIMEOUT)
     quiet, before = 0, -1
     for _ in range(settle_ticks):
         await one_tick()
@@ -238,6 +253,6 @@ async def run_scenario(live: Live, workload: Workload, fault: Fault | None, *, p
     return Report(expected, workload.received(live.server), ticks, errors)
 
 
-__all__ = ["BAD_GATEWAY", "CHECKINS", "ESCALATIONS", "FLOOD", "FOLLOW_UPS", "OUTAGES", "REFUSED",
-           "TIMEOUTS", "WORKLOADS", "Fault", "Harness", "Live", "Report", "Workload",
-           "run_scenario", "start_live", "stop_live"]
+__all__ = ["BAD_GATEWAY", "CHECKINS", "ESCALATIONS", "FLOOD", "FOLLOW_UPS", "HTTP_TIMEOUT",
+           "OUTAGES", "REFUSED", "TIMEOUTS", "WORKLOADS", "Fault", "Harness", "Live", "Report",
+           "Workload", "run_scenario", "start_live", "stop_live"]

@@ -37,9 +37,9 @@ ON_POSTGRES = {(CHECKINS.name, REFUSED.name), (CHECKINS.name, FLOOD.name)}
 
 
 @asynccontextmanager
-async def running(target: DbTarget, http_timeout: float = 2.0) -> AsyncIterator[Live]:
+async def running(target: DbTarget) -> AsyncIterator[Live]:
     server = LocalBotApi(token=TOKEN).start()
-    bot = await start_live(target, server, http_timeout=http_timeout)
+    bot = await start_live(target, server)
     bot.app.bot_data["checkin_batch"] = 25  # several ticks' worth of people
     try:
         yield bot
@@ -60,7 +60,7 @@ async def test_five_minutes_of_outage_loses_nothing_and_repeats_nothing(
         db_target: DbTarget, workload: Workload, fault: Fault) -> None:
     if db_target.search_path is not None and (workload.name, fault.name) not in ON_POSTGRES:
         pytest.skip("this combination runs on SQLite")
-    async with running(db_target, fault.http_timeout) as live:
+    async with running(db_target) as live:
         await check_outage(live, workload, fault)
 
 

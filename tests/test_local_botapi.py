@@ -164,7 +164,7 @@ async def test_stop_with_open_client_connections_is_prompt() -> None:
     await bot.initialize()
     try:
         poll = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.2)
+        await api.await_for("getUpdates", timeout=10)  # the long poll is open at the server
         loop = asyncio.get_running_loop()
         started = loop.time()
         await asyncio.to_thread(api.stop)
