@@ -217,3 +217,17 @@ async def test_a_stopping_limiter_hands_back_bulk_sends_but_not_replies() -> Non
     with pytest.raises(Released):
         await vt.run(send(rl, rec, 2, "scheduled", lane=BULK_ARGS))
     assert [text for _, _, text in rec.sent] == ["reply"]
+
+
+def test_keyboards_as_json_match_what_ptb_would_send() -> None:
+    """The lean send path builds keyboards as JSON; it must be what PTB's objects give."""
+    from telegram import InlineKeyboardButton
+
+    from bot.keyboards import button, inline, key, keyboard_json, scale
+
+    rows = scale("crave", "int", 12)
+    rows.append([button("Stop", "crave:stop:12"), key("Again", "crave:ex:12:box")])
+    rows.append([InlineKeyboardButton("Lines", url="https://example.org/help")])
+    assert keyboard_json(rows) == inline(rows).to_dict()
+    assert keyboard_json(rows)["inline_keyboard"][0][3] == {"text": "3",
+                                                           "callback_data": "crave:int:12:3"}

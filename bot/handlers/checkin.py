@@ -36,7 +36,7 @@ from bot.handlers.common import (
 from bot.handlers.progress import ask_recovery_start
 from bot.handlers.router import TextRouter
 from bot.handlers.timing import DEFAULT_TIME, local_today, user_time, user_zone
-from bot.keyboards import button, cb, inline, int_arg, scale
+from bot.keyboards import button, cb, inline, int_arg, key, keyboard_json, scale
 from bot.scheduler import register as register_tick
 from bot.services import KEY, Services
 from content import Catalog
@@ -111,19 +111,19 @@ def next_step(c: Checkin) -> str | None:
 
 def question(t: Catalog, c: Checkin, step: str) -> tuple[str, list[list[Any]]]:
     if step in ("c", "m"):
-        key = "checkin.ask_craving" if step == "c" else "checkin.ask_mood"
-        return t.t(key), scale("checkin", step, c.id)
+        ask = "checkin.ask_craving" if step == "c" else "checkin.ask_mood"
+        return t.t(ask), scale("checkin", step, c.id)
     if step == "s":
         return t.t("checkin.ask_sleep"), [[
-            button(t.t(f"checkin.sleep_{name}"), cb("checkin", "s", c.id, code))
+            key(t.t(f"checkin.sleep_{name}"), cb("checkin", "s", c.id, code))
             for code, name in SLEEP.items()]]
     if step == "u":
         return t.t("checkin.ask_use"), [[
-            button(t.t("checkin.use_no"), cb("checkin", "u", c.id, "n")),
-            button(t.t("checkin.use_yes"), cb("checkin", "u", c.id, "y"))]]
-    labels = [button(t.t(f"triggers.labels.{k}"), cb("checkin", "r", c.id, k)) for k in TRIGGERS]
+            key(t.t("checkin.use_no"), cb("checkin", "u", c.id, "n")),
+            key(t.t("checkin.use_yes"), cb("checkin", "u", c.id, "y"))]]
+    labels = [key(t.t(f"triggers.labels.{k}"), cb("checkin", "r", c.id, k)) for k in TRIGGERS]
     rows = [labels[i:i + 2] for i in range(0, len(labels), 2)]
-    rows.append([button(t.t("checkin.risk_none"), cb("checkin", "r", c.id, "none"))])
+    rows.append([key(t.t("checkin.risk_none"), cb("checkin", "r", c.id, "none"))])
     return t.t("checkin.ask_risk"), rows
 
 
@@ -192,15 +192,15 @@ async def claim(s: Services, now: datetime, limit: int) -> tuple[list[_Claimed],
             if not d.enabled or d.unreachable:
                 moves.append((d.id, None))
                 continue
-            key = (d.timezone, d.checkin_time, d.due, d.paused_until)
-            if key not in plans:  # people due together mostly share zone and time: once each
+            when = (d.timezone, d.checkin_time, d.due, d.paused_until)
+            if when not in plans:  # people due together mostly share zone and time: once each
                 tz = schedule.zone(d.timezone, default)
                 at = schedule.parse_hhmm(d.checkin_time) or DEFAULT_TIME
                 day = schedule.local_date(d.due, tz)
                 _, following = schedule.next_due(now, tz, at, after_date=day,
                                                  not_before=d.paused_until)
-                plans[key] = (tz, at, day, following)
-            tz, at, day, following = plans[key]
+                plans[when] = (tz, at, day, following)
+            tz, at, day, following = plans[when]
             moves.append((d.id, following))
             paused = d.paused_until is not None and day < d.paused_until
             if paused or not schedule.late_ok(d.due, now, tz, at):
@@ -274,7 +274,8 @@ async def checkin_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
         except Exception as exc:  # one person's fault never stops the others
             log.error("check-in render failed: %s", type(exc).__name__)
             return delivery.Delivery(S.DROP)
-        return await delivery.send(app.bot, c.user_id, text, inline(rows), breaker=breaker)
+        return await delivery.send(app.bot, c.user_id, text, keyboard_json(rows),
+                                   breaker=breaker)
 
     sent_count = 0
 

@@ -34,7 +34,7 @@ from bot.handlers.common import (
 from bot.handlers.plans import TRIGGERS, begin_new_plan, trigger_rows
 from bot.handlers.router import TextRouter
 from bot.intents import PhraseSet
-from bot.keyboards import button, cb, inline, int_arg, parse, scale
+from bot.keyboards import Key, button, cb, inline, int_arg, key, keyboard_json, parse, scale
 from bot.sender import send_quick
 from content import Catalog
 from storage.models import CravingEpisode, PendingInput, Plan, User
@@ -105,8 +105,8 @@ def outcomes(history: Sequence[CravingEpisode | episodes.OutcomeRow | episodes.R
 
 
 def tool_name(t: Catalog, tool: str) -> str:
-    key = f"craving.tools.{tool}"
-    return t.t(key) if t.has(key) else tool
+    name = f"craving.tools.{tool}"
+    return t.t(name) if t.has(name) else tool
 
 
 def plan_line(t: Catalog, key: str, plan: Plan | Any) -> str:
@@ -114,14 +114,18 @@ def plan_line(t: Catalog, key: str, plan: Plan | Any) -> str:
     return t.t(key, situation=plan.situation, action=plan.action)
 
 
-def options_markup(t: Catalog, episode_id: int, ranked: list[str]) -> Any:
-    tools = [button(t.t(f"craving.buttons.{o}"), cb("crave", o, episode_id)) for o in ranked]
-    return inline([
+def options_rows(t: Catalog, episode_id: int, ranked: list[str]) -> list[list[Key]]:
+    tools = [key(t.t(f"craving.buttons.{o}"), cb("crave", o, episode_id)) for o in ranked]
+    return [
         tools[:2], tools[2:],
-        [button(t.t("craving.buttons.support"), cb("support", "alert"))],
-        [button(t.t("craving.buttons.crisis"), cb("safety", "lines")),
-         button(t.t("craving.buttons.eased"), cb("crave", "eased", episode_id))],
-    ])
+        [key(t.t("craving.buttons.support"), cb("support", "alert"))],
+        [key(t.t("craving.buttons.crisis"), cb("safety", "lines")),
+         key(t.t("craving.buttons.eased"), cb("crave", "eased", episode_id))],
+    ]
+
+
+def options_markup(t: Catalog, episode_id: int, ranked: list[str]) -> Any:
+    return inline(options_rows(t, episode_id, ranked))
 
 
 # --- the first reply ----------------------------------------------------------------------------
@@ -167,10 +171,10 @@ async def start_craving(update: Update, context: Context, user: User | None, *,
     ranked = what_works.rank(MENU_OPTIONS, history, {"breathe": exercise_defs.BREATHING})
     chat_id = update.effective_chat.id if update.effective_chat else user.id
     await send_quick(context.bot, chat_id, "\n".join(lines),
-                     options_markup(t, episode_id, ranked))
+                     keyboard_json(options_rows(t, episode_id, ranked)))
     if created or not has_intensity:
         await send_quick(context.bot, chat_id, t.t("craving.ask_intensity"),
-                         inline(scale("crave", "int", episode_id)))
+                         keyboard_json(scale("crave", "int", episode_id)))
 
 
 async def breathe_command(update: Update, context: Context) -> None:
@@ -311,10 +315,11 @@ async def _a_exercise(update: Update, context: Context, t: Catalog, user: User |
     defs = exercise_defs.load(t)
     if not args or args[0] not in defs:
         return False
-    key = args[0]
+    exercise = args[0]
     if user is not None and episode is not None:
-        await _update_episode(context, user, episode.id, tried=key)
-    await pacer.begin(update, context, t, defs[key], episode.id if episode else 0, fresh=fresh)
+        await _update_episode(context, user, episode.id, tried=exercise)
+    await pacer.begin(update, context, t, defs[exercise], episode.id if episode else 0,
+                      fresh=fresh)
     return True
 
 
@@ -603,7 +608,7 @@ async def follow_up_work(app: Application[Any, Any, Any, Any, Any, Any]) -> int:
         minutes = max(1, round((now - started_at).total_seconds() / 60))
         text = t.t("craving.follow_up_discreet" if user.discreet else "craving.follow_up",
                    minutes=minutes)
-        return await delivery.send(app.bot, user.id, text, inline(
+        return await delivery.send(app.bot, user.id, text, keyboard_json(
             scale("crave", "fu", episode_id)), bulk=False, breaker=breaker)
 
     sent = 0
