@@ -14,6 +14,9 @@ webhook of `run --webhook`, the update gate, the database.
   received. Also paced loads: new cravings arriving steadily, 33 and 100 a second (300
   and 600 people, each a new episode). The rate limiter runs in virtual time (every rule applied, no
   waiting): these figures are the bot's own work, not Telegram's 30 messages/s cap.
+* floor: python-telegram-bot alone behind the same webhook and HTTP client, answering
+  every message with one fixed sendMessage (no database): what any bot on this stack
+  pays per update on this machine, against which the craving figures can be read.
 * fanout: 10,000 people due for a check-in at once. Limiter off (virtual time): the
   bot's own ceiling, messages/s until all are sent. Limiter on (real time): the sustained
   rate over a window, which Telegram's ~30/s bounds.
