@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,6 +27,7 @@ from storage.crypto import FieldCipher, set_cipher
 from storage.models import Meta
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 _KEY_CHECK = "key-check"
@@ -108,7 +109,7 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         if self._write_lock is None:
-            session = await self._begin()
+            session = await self._patiently(self._open_session)
             try:
                 yield session
                 await session.commit()
@@ -121,19 +122,9 @@ class Database:
             finally:
                 await session.close()
             return
-        # SQLite has one writer at a time. Queueing units of work here avoids transactions
-        # colliding inside SQLite, where a read-then-write one fails with "database is
-        # locked" instead of waiting. A unit of work never opens another one inside it.
-        task = asyncio.current_task()
-        if self._holder is not None and self._holder is task:
-            raise RuntimeError("a database session was opened inside another one")
-        async with self._write_lock:
-            self._holder = task
-            try:
-                async with self.sessions() as session, session.begin():
-                    yield session
-            finally:
-                self._holder = None
+        async with self._one_writer():
+            async with self.sessions() as session, session.begin():
+                yield session
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
@@ -142,55 +133,54 @@ class Database:
         patience while the server is away). About half the CPU of an ORM session: for
         the few statements every update runs (the update gate, loading the person)."""
         if self._write_lock is None:
-            conn = await self._connect()
+            conn = await self._patiently(self.engine.connect)
             try:
                 async with conn.begin():
                     yield conn
             finally:
                 await conn.close()
             return
+        async with self._one_writer(), self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _one_writer(self) -> AsyncIterator[None]:
+        """SQLite has one writer at a time. Queueing units of work here avoids transactions
+        colliding inside SQLite, where a read-then-write one fails with "database is
+        locked" instead of waiting. A unit of work never opens another one inside it."""
+        assert self._write_lock is not None
         task = asyncio.current_task()
         if self._holder is not None and self._holder is task:
             raise RuntimeError("a database session was opened inside another one")
         async with self._write_lock:
             self._holder = task
             try:
-                async with self.engine.begin() as conn:
-                    yield conn
+                yield
             finally:
                 self._holder = None
 
-    async def _connect(self) -> AsyncConnection:
-        """A live connection, waiting for an unreachable server as `_begin` does."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.connect_patience
-        delay = 0.05
-        while True:
-            try:
-                return await self.engine.connect()
-            except Exception as exc:
-                if not unreachable(exc) or loop.time() + delay > deadline:
-                    raise
-                log.warning("database unreachable (%s); trying again", type(exc).__name__)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    async def _open_session(self) -> AsyncSession:
+        """A session with its transaction begun on a live connection."""
+        session = self.sessions()
+        try:
+            await session.connection()
+        except BaseException:
+            await session.close()
+            raise
+        return session
 
-    async def _begin(self) -> AsyncSession:
-        """A session with its transaction begun on a live connection. While the server is
-        unreachable (a restart, a failover) it waits up to `connect_patience` seconds:
-        nothing has happened yet, so trying again is safe, and the person gets a real
-        answer instead of "please try again". Stale pooled connections are replaced by
-        pool_pre_ping."""
+    async def _patiently(self, open_: Callable[[], Awaitable[T]]) -> T:
+        """`open_()`, and while the server is unreachable (a restart, a failover) again, for
+        up to `connect_patience` seconds: nothing has happened yet, so trying again is
+        safe, and the person gets a real answer instead of "please try again". Stale
+        pooled connections are replaced by pool_pre_ping."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.connect_patience
         delay = 0.05
         while True:
-            session = self.sessions()
             try:
-                await session.connection()
-                return session
+                return await open_()
             except Exception as exc:
-                await session.close()
                 if not unreachable(exc) or loop.time() + delay > deadline:
                     raise
                 log.warning("database unreachable (%s); trying again", type(exc).__name__)
