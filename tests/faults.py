@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_application
 from bot.clock import FakeClock
@@ -144,17 +145,25 @@ async def due_escalations(db: Database, count: int, first_id: int = 7_000_000) -
     async with db.session() as s:
         await s.execute(insert(User), [_person(uid) for uid in ids])
         for uid in ids:
-            first, second = (Supporter(
-                user_id=uid, name=name, role="friend", person_name="Alex", position=pos,
-                status="active", supporter_chat_id=uid + 250_000 * pos, created_at=sent,
-                accepted_at=sent, unreachable=False) for pos, name in ((1, "Sam"), (2, "Jo")))
-            alert = Alert(user_id=uid, created_at=sent, status="open", escalate_at=DUE,
-                          attempts=1)
-            s.add_all([first, second, alert])
-            await s.flush()
-            s.add(AlertDelivery(alert_id=alert.id, user_id=uid, supporter_id=first.id,
-                                created_at=sent, sent_at=sent, failed=False))
+            await add_open_alert(s, uid, sent=sent, escalate_at=DUE,
+                                 chats=(uid + 250_000, uid + 500_000))
     return {uid + 500_000 for uid in ids}
+
+
+async def add_open_alert(s: AsyncSession, uid: int, *, sent: datetime, escalate_at: datetime,
+                         chats: tuple[int, int]) -> None:
+    """Two active support people, Sam (chat chats[0]) and Jo (chats[1]), and an alert that
+    reached Sam at `sent`, unanswered, due to move on to Jo at `escalate_at`."""
+    first, second = (Supporter(
+        user_id=uid, name=name, role="friend", person_name="Alex", position=pos,
+        status="active", supporter_chat_id=chat, created_at=sent, accepted_at=sent,
+        unreachable=False) for pos, name, chat in ((1, "Sam", chats[0]), (2, "Jo", chats[1])))
+    alert = Alert(user_id=uid, created_at=sent, status="open", escalate_at=escalate_at,
+                  attempts=1)
+    s.add_all([first, second, alert])
+    await s.flush()
+    s.add(AlertDelivery(alert_id=alert.id, user_id=uid, supporter_id=first.id,
+                        created_at=sent, sent_at=sent, failed=False))
 
 
 CHECKINS = Workload("check-in fan-out", due_checkins,
@@ -255,4 +264,4 @@ async def run_scenario(live: Live, workload: Workload, fault: Fault | None, *, p
 
 __all__ = ["BAD_GATEWAY", "CHECKINS", "ESCALATIONS", "FLOOD", "FOLLOW_UPS", "HTTP_TIMEOUT",
            "OUTAGES", "REFUSED", "TIMEOUTS", "WORKLOADS", "Fault", "Harness", "Live", "Report",
-           "Workload", "run_scenario", "start_live", "stop_live"]
+           "Workload", "add_open_alert", "run_scenario", "start_live", "stop_live"]

@@ -20,7 +20,8 @@ from sqlalchemy import insert, update
 from bench.kill_fanout import TOKEN, _start
 from storage.crypto import FieldCipher
 from storage.db import Database
-from storage.models import Alert, AlertDelivery, Supporter, User
+from storage.models import Alert, User
+from tests.faults import add_open_alert
 from tests.local_botapi import LocalBotApi
 
 PEOPLE = 20
@@ -40,17 +41,8 @@ async def _prepare(url: str, key: str, escalate_at: datetime) -> None:
             "onboarded": True, "checkin_time": "08:00", "checkins_enabled": False,
             "summary_weekday": 6} for uid in range(FIRST, FIRST + PEOPLE)])
         for uid in range(FIRST, FIRST + PEOPLE):
-            first, second = (Supporter(
-                user_id=uid, name=name, role="friend", person_name="Alex", position=pos,
-                status="active", supporter_chat_id=chat, created_at=sent, accepted_at=sent,
-                unreachable=False)
-                for pos, name, chat in ((1, "Sam", uid + 1_000), (2, "Jo", uid + SECOND)))
-            alert = Alert(user_id=uid, created_at=sent, status="open", escalate_at=escalate_at,
-                          attempts=1)
-            s.add_all([first, second, alert])
-            await s.flush()
-            s.add(AlertDelivery(alert_id=alert.id, user_id=uid, supporter_id=first.id,
-                                created_at=sent, sent_at=sent, failed=False))
+            await add_open_alert(s, uid, sent=sent, escalate_at=escalate_at,
+                                 chats=(uid + 1_000, uid + SECOND))
     await db.dispose()
 
 
